@@ -1,0 +1,105 @@
+using FacePipeline.Dataset;
+using FacePipeline.Imaging;
+using Google.Protobuf;
+using Onnx;
+
+namespace FacePipeline.Backbones;
+
+/// <summary>
+/// A backbone ready to use: its description, the model file it points at, the resolved preprocessing (mean image
+/// loaded) and its identity. Creating one hashes the model file; it does not start ONNX Runtime.
+/// </summary>
+public sealed class Backbone
+{
+    private Backbone(BackboneDescription description, string descriptionPath, string modelPath, Preprocessing preprocessing, BackboneIdentity identity)
+    {
+        Description = description;
+        DescriptionPath = descriptionPath;
+        ModelPath = modelPath;
+        Preprocessing = preprocessing;
+        Identity = identity;
+    }
+
+    /// <summary>The description as read.</summary>
+    public BackboneDescription Description { get; }
+
+    /// <summary>Full path of the description JSON.</summary>
+    public string DescriptionPath { get; }
+
+    /// <summary>Full path of the ONNX model.</summary>
+    public string ModelPath { get; }
+
+    /// <summary>Preprocessing with everything resolved (mean image loaded).</summary>
+    public Preprocessing Preprocessing { get; }
+
+    /// <summary>Identity recorded in caches and heads.</summary>
+    public BackboneIdentity Identity { get; }
+
+    /// <summary>Loads the description at <paramref name="descriptionPath"/>, checks its model exists and hashes it.</summary>
+    /// <exception cref="BackboneException">Description or model missing or invalid.</exception>
+    public static Backbone Load(string descriptionPath)
+    {
+        string fullPath = Path.GetFullPath(descriptionPath);
+        BackboneDescription description = BackboneDescription.Load(fullPath);
+        string folder = Path.GetDirectoryName(fullPath)!;
+        string modelPath = Path.GetFullPath(Path.Combine(folder, description.Model));
+        if (!File.Exists(modelPath))
+        {
+            throw new BackboneException($"{modelPath}: model file not found (named by {fullPath})");
+        }
+
+        BackboneDescription.PreprocessingSpec spec = description.Preprocessing;
+        var preprocessing = new Preprocessing
+        {
+            WidthPx = description.Input.Width,
+            HeightPx = description.Input.Height,
+            Resize = spec.Resize,
+            ChannelOrder = spec.ChannelOrder,
+            Layout = description.Input.Layout,
+            Scale = spec.Scale,
+            Mean = spec.Mean?.ToArray(),
+            Std = spec.Std?.ToArray(),
+            MeanImage = spec.MeanImage is null ? null : ReadMeanImage(folder, spec.MeanImage, description.Input),
+            MeanImageSource = spec.MeanImage is null ? null : $"{Path.GetFileName(spec.MeanImage.Onnx)}:{spec.MeanImage.Initializer}",
+        };
+        var identity = new BackboneIdentity(
+            description.Name,
+            ContentHash.OfFile(modelPath),
+            preprocessing.Describe(),
+            $"{description.Input.Width}x{description.Input.Height}",
+            description.FeatureShape.ToArray());
+        return new Backbone(description, fullPath, modelPath, preprocessing, identity);
+    }
+
+    private static float[] ReadMeanImage(string folder, BackboneDescription.MeanImageSpec spec, BackboneDescription.InputSpec input)
+    {
+        string onnxPath = Path.GetFullPath(Path.Combine(folder, spec.Onnx));
+        if (!File.Exists(onnxPath))
+        {
+            throw new BackboneException($"{onnxPath}: mean-image model not found");
+        }
+
+        ModelProto model;
+        try
+        {
+            model = ModelProto.Parser.ParseFromFile(onnxPath);
+        }
+        catch (InvalidProtocolBufferException error)
+        {
+            throw new BackboneException($"{onnxPath}: not an ONNX model ({error.Message})", error);
+        }
+
+        TensorProto tensor = model.Graph.Initializer.FirstOrDefault(t => t.Name == spec.Initializer)
+            ?? throw new BackboneException($"{onnxPath}: no initializer named '{spec.Initializer}'");
+        float[] values = tensor.FloatData.Count > 0
+            ? tensor.FloatData.ToArray()
+            : System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(tensor.RawData.Span).ToArray();
+        int expected = 3 * input.Width * input.Height;
+        if (tensor.DataType != (int)TensorProto.Types.DataType.Float || values.Length != expected)
+        {
+            throw new BackboneException($"{onnxPath}: initializer '{spec.Initializer}' must be {expected} float32 values, found {values.Length}");
+        }
+
+        return values;
+    }
+}

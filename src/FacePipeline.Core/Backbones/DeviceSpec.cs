@@ -1,0 +1,52 @@
+using System.Globalization;
+
+namespace FacePipeline.Backbones;
+
+/// <summary>Where inference runs: <c>auto</c> (CUDA when it initialises, else CPU), <c>cpu</c>, or <c>cuda[:N]</c>.</summary>
+/// <param name="Kind">The requested kind.</param>
+/// <param name="CudaDeviceId">GPU ordinal for CUDA.</param>
+public sealed record DeviceSpec(DeviceKind Kind, int CudaDeviceId = 0)
+{
+    /// <summary>CPU only.</summary>
+    public static DeviceSpec Cpu { get; } = new(DeviceKind.Cpu);
+
+    /// <summary>CUDA when available, otherwise CPU.</summary>
+    public static DeviceSpec Auto { get; } = new(DeviceKind.Auto);
+
+    /// <summary>Parses <c>auto</c>, <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>.</summary>
+    /// <exception cref="FormatException">Any other text.</exception>
+    public static DeviceSpec Parse(string text)
+    {
+        string value = text.Trim().ToLowerInvariant();
+        if (value == "auto")
+        {
+            return Auto;
+        }
+
+        if (value == "cpu")
+        {
+            return Cpu;
+        }
+
+        if (value == "cuda")
+        {
+            return new DeviceSpec(DeviceKind.Cuda);
+        }
+
+        if (value.StartsWith("cuda:", StringComparison.Ordinal)
+            && int.TryParse(value.AsSpan(5), NumberStyles.None, CultureInfo.InvariantCulture, out int id))
+        {
+            return new DeviceSpec(DeviceKind.Cuda, id);
+        }
+
+        throw new FormatException($"'{text}' is not a device; use auto, cpu, cuda or cuda:N");
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => Kind switch
+    {
+        DeviceKind.Auto => "auto",
+        DeviceKind.Cpu => "cpu",
+        _ => $"cuda:{CudaDeviceId}",
+    };
+}

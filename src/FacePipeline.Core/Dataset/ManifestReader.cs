@@ -1,0 +1,76 @@
+using CsvHelper;
+
+namespace FacePipeline.Dataset;
+
+/// <summary>
+/// Reads a CSV manifest with header <c>path,label[,split]</c>. Paths are relative to the CSV's folder or absolute;
+/// quoting follows RFC 4180 (paths with commas, quotes, spaces or any Unicode work).
+/// </summary>
+public static class ManifestReader
+{
+    /// <summary>Reads the manifest; the image set's root is the CSV's folder.</summary>
+    /// <param name="csvPath">The manifest.</param>
+    /// <param name="requireLabels">Whether an empty label is an error (training) or allowed (prediction).</param>
+    /// <exception cref="ImageSetException">Missing file, missing columns, empty path or label, or duplicated path; the message names the line.</exception>
+    public static IReadOnlyList<LabelledImage> Read(string csvPath, bool requireLabels = true)
+    {
+        if (!File.Exists(csvPath))
+        {
+            throw new ImageSetException($"{csvPath}: manifest not found");
+        }
+
+        string root = Path.GetDirectoryName(Path.GetFullPath(csvPath))!;
+        var options = CsvReaderOptions.Default with { Separator = ',', TrackLineNumbers = true, SkipEmptyLines = true };
+        var images = new List<LabelledImage>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        try
+        {
+            using CsvReader csv = CsvReader.FromFile(csvPath, options);
+            IReadOnlyList<string> header = csv.Headers;
+            if (!csv.TryGetFieldIndex("path", out int pathIndex) || !csv.TryGetFieldIndex("label", out int labelIndex))
+            {
+                throw new ImageSetException($"{csvPath}: header is '{string.Join(',', header)}'; expected 'path,label[,split]'");
+            }
+
+            int splitIndex = csv.TryGetFieldIndex("split", out int index) ? index : -1;
+            while (csv.Read())
+            {
+                long line = csv.LineNumber;
+                string path = csv.GetString(pathIndex) ?? string.Empty;
+                string label = (csv.GetString(labelIndex) ?? string.Empty).Trim();
+                string? split = splitIndex >= 0 ? NullIfEmpty(csv.GetString(splitIndex)?.Trim()) : null;
+                if (path.Length == 0)
+                {
+                    throw new ImageSetException($"{csvPath}:{line}: empty path");
+                }
+
+                if (requireLabels && label.Length == 0)
+                {
+                    throw new ImageSetException($"{csvPath}:{line}: empty label for '{path}'");
+                }
+
+                string fullPath = Path.GetFullPath(Path.IsPathRooted(path) ? path : Path.Combine(root, path));
+                string relative = Path.IsPathRooted(path) ? fullPath : path.Replace('\\', '/');
+                if (!seen.Add(fullPath))
+                {
+                    throw new ImageSetException($"{csvPath}:{line}: '{path}' is listed twice");
+                }
+
+                images.Add(new LabelledImage(relative, fullPath, NullIfEmpty(label), split));
+            }
+        }
+        catch (CsvFormatException error)
+        {
+            throw new ImageSetException($"{csvPath}: not a valid CSV manifest ({error.Message.Split('\n')[0]})", error);
+        }
+
+        if (images.Count == 0)
+        {
+            throw new ImageSetException($"{csvPath}: the manifest lists no images");
+        }
+
+        return images;
+    }
+
+    private static string? NullIfEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;
+}

@@ -1,0 +1,22 @@
+using FacePipeline.Dataset;
+
+namespace FacePipeline.Extraction;
+
+/// <summary>What to extract and where.</summary>
+public sealed record ExtractionOptions
+{
+    /// <summary>The images (all of them; the shard filter is applied by the extractor).</summary>
+    public required IReadOnlyList<LabelledImage> Images { get; init; }
+
+    /// <summary>Cache folder.</summary>
+    public required string CacheFolder { get; init; }
+
+    /// <summary>Images per inference batch.</summary>
+    public int BatchSize { get; init; } = 32;
+
+    /// <summary>Which part of the set this run owns.</summary>
+    public ShardSpec Shard { get; init; } = ShardSpec.All;
+
+    /// <summary>Drop this shard's cached rows first, even when they come from another backbone.</summary>
+    public bool Rebuild { get; init; }
+}

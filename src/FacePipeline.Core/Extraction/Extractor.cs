@@ -1,0 +1,358 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Threading.Channels;
+using FacePipeline.Backbones;
+using FacePipeline.Dataset;
+using FacePipeline.FeatureCache;
+using FacePipeline.Imaging;
+using FacePipeline.Reporting;
+
+namespace FacePipeline.Extraction;
+
+/// <summary>
+/// Brings a feature cache up to date with an image set: computes features only for images that are new or whose
+/// bytes changed, drops rows of images that are gone, and keeps everything else. Images are decoded in parallel and
+/// fed to the backbone in batches through a bounded queue, so memory stays flat for any number of images.
+/// </summary>
+public sealed class Extractor
+{
+    private readonly Backbone backbone;
+    private readonly Func<BackboneSession> openSession;
+    private readonly ImageDecoder decoder = new();
+
+    /// <summary>Creates an extractor.</summary>
+    /// <param name="backbone">The backbone whose features the cache holds.</param>
+    /// <param name="openSession">Opens the inference session; called only when something has to be computed.</param>
+    public Extractor(Backbone backbone, Func<BackboneSession> openSession)
+    {
+        this.backbone = backbone;
+        this.openSession = openSession;
+    }
+
+    /// <summary>Runs the extraction.</summary>
+    /// <exception cref="FeatureCacheException">The cache was made by another backbone (and no rebuild was asked) or cannot be read.</exception>
+    public async Task<ExtractionSummary> RunAsync(ExtractionOptions options, IProgress<ExtractionProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1);
+        var clock = Stopwatch.StartNew();
+        string folder = Path.GetFullPath(options.CacheFolder);
+        string prefix = options.Shard.PartPrefix;
+        Directory.CreateDirectory(folder);
+        RemoveAbandonedTemporaries(folder, prefix);
+
+        FeatureCacheReader everything = await FeatureCacheReader.OpenAsync(folder, null, mustExist: false, cancellationToken);
+        FeatureCachePart? foreign = everything.Parts.FirstOrDefault(p => !p.Identity.Matches(backbone.Identity));
+        FeatureCacheReader own = await FeatureCacheReader.OpenAsync(folder, prefix, mustExist: false, cancellationToken);
+        if (options.Rebuild)
+        {
+            foreach (FeatureCachePart part in own.Parts)
+            {
+                File.Delete(part.FilePath);
+            }
+
+            own = await FeatureCacheReader.OpenAsync(folder, prefix, mustExist: false, cancellationToken);
+            foreign = own.Parts.Count == 0 ? everything.Parts.FirstOrDefault(p => !p.FilePath.Contains(prefix, StringComparison.Ordinal) && !p.Identity.Matches(backbone.Identity)) : null;
+        }
+
+        if (foreign is not null)
+        {
+            throw new FeatureCacheException(
+                $"{folder}: cache was made by backbone {foreign.Identity} ({Path.GetFileName(foreign.FilePath)}), not {backbone.Identity}; "
+                + "use another --out folder, or --rebuild to recompute it with this backbone");
+        }
+
+        List<LabelledImage> images = options.Images.Where(image => options.Shard.Contains(image.Path)).ToList();
+        var failures = new List<ImageFailure>();
+        Dictionary<string, (LabelledImage Image, string Sha256)> wanted = HashImages(images, failures, cancellationToken);
+
+        var toCompute = new List<(LabelledImage Image, string Sha256)>();
+        int removed = 0;
+        int changed = 0;
+        int cached = 0;
+        var alreadyCached = new HashSet<string>(StringComparer.Ordinal);
+        foreach (FeatureCachePart part in own.Parts)
+        {
+            (int partRemoved, int partChanged, int partKept) = await ReconcilePartAsync(part, wanted, alreadyCached, cancellationToken);
+            removed += partRemoved;
+            changed += partChanged;
+            cached += partKept;
+        }
+
+        foreach ((string path, (LabelledImage Image, string Sha256) entry) in wanted)
+        {
+            if (!alreadyCached.Contains(path))
+            {
+                toCompute.Add(entry);
+            }
+        }
+
+        toCompute.Sort((a, b) => string.CompareOrdinal(a.Image.Path, b.Image.Path));
+        var computeClock = Stopwatch.StartNew();
+        string device = "none";
+        int computed = 0;
+        if (toCompute.Count > 0)
+        {
+            using BackboneSession session = openSession();
+            device = session.Device;
+            computed = await ComputeAsync(session, toCompute, folder, prefix, options.BatchSize, failures, progress, cancellationToken);
+        }
+
+        WriteErrors(folder, options.Shard, failures);
+        return new ExtractionSummary(computed, changed, cached, removed, failures, device, computeClock.Elapsed.TotalSeconds, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Name of the errors file a shard writes.</summary>
+    public static string ErrorsFileName(ShardSpec shard) =>
+        shard.Count == 1 ? FeatureCacheSchema.ErrorsFileName : $"errors-shard{shard.Index}of{shard.Count}.csv";
+
+    private static void RemoveAbandonedTemporaries(string folder, string prefix)
+    {
+        foreach (string file in Directory.GetFiles(folder, $".{prefix}*.tmp"))
+        {
+            File.Delete(file);
+        }
+    }
+
+    private static Dictionary<string, (LabelledImage Image, string Sha256)> HashImages(List<LabelledImage> images, List<ImageFailure> failures, CancellationToken cancellationToken)
+    {
+        var hashes = new string?[images.Count];
+        var reasons = new string?[images.Count];
+        Parallel.For(0, images.Count, new ParallelOptions { CancellationToken = cancellationToken }, i =>
+        {
+            try
+            {
+                hashes[i] = ContentHash.OfFile(images[i].FullPath);
+            }
+            catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+            {
+                reasons[i] = $"cannot read file ({error.Message})";
+            }
+        });
+
+        var wanted = new Dictionary<string, (LabelledImage, string)>(StringComparer.Ordinal);
+        for (int i = 0; i < images.Count; i++)
+        {
+            if (hashes[i] is null)
+            {
+                failures.Add(new ImageFailure(images[i].Path, reasons[i]!));
+            }
+            else
+            {
+                wanted[images[i].Path] = (images[i], hashes[i]!);
+            }
+        }
+
+        return wanted;
+    }
+
+    /// <summary>
+    /// Keeps the rows of a part whose image is still wanted with the same bytes (updating label and split from the
+    /// input), and rewrites the part atomically when any row has to go or change.
+    /// </summary>
+    private async Task<(int Removed, int Changed, int Kept)> ReconcilePartAsync(
+        FeatureCachePart part,
+        Dictionary<string, (LabelledImage Image, string Sha256)> wanted,
+        HashSet<string> alreadyCached,
+        CancellationToken cancellationToken)
+    {
+        int removed = 0;
+        int changed = 0;
+        bool rewrite = false;
+        var keep = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (FeatureRow row in FeatureCacheReader.ReadPartRowsAsync(part, includeFeatures: false, cancellationToken))
+        {
+            if (!wanted.TryGetValue(row.Path, out (LabelledImage Image, string Sha256) entry))
+            {
+                removed++;
+                rewrite = true;
+            }
+            else if (entry.Sha256 != row.Sha256 || alreadyCached.Contains(row.Path))
+            {
+                changed += entry.Sha256 != row.Sha256 ? 1 : 0;
+                rewrite = true;
+            }
+            else
+            {
+                keep.Add(row.Path);
+                rewrite |= entry.Image.Label != row.Label || entry.Image.Split != row.Split;
+            }
+        }
+
+        if (rewrite)
+        {
+            await RewritePartAsync(part, keep, wanted, cancellationToken);
+        }
+
+        alreadyCached.UnionWith(keep);
+        return (removed, changed, keep.Count);
+    }
+
+    private async Task RewritePartAsync(FeatureCachePart part, HashSet<string> keep, Dictionary<string, (LabelledImage Image, string Sha256)> wanted, CancellationToken cancellationToken)
+    {
+        if (keep.Count == 0)
+        {
+            File.Delete(part.FilePath);
+            return;
+        }
+
+        await using FeatureCachePartWriter writer = await FeatureCachePartWriter.CreateAsync(part.FilePath, backbone.Identity, ToolInfo.Version, cancellationToken);
+        await foreach (FeatureRow row in FeatureCacheReader.ReadPartRowsAsync(part, includeFeatures: true, cancellationToken))
+        {
+            if (keep.Contains(row.Path))
+            {
+                LabelledImage image = wanted[row.Path].Image;
+                await writer.AddAsync(row with { Label = image.Label!, Split = image.Split }, cancellationToken);
+            }
+        }
+
+        await writer.CommitAsync(cancellationToken);
+    }
+
+    private async Task<int> ComputeAsync(
+        BackboneSession session,
+        List<(LabelledImage Image, string Sha256)> work,
+        string folder,
+        string prefix,
+        int batchSize,
+        List<ImageFailure> failures,
+        IProgress<ExtractionProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        Preprocessing preprocessing = backbone.Preprocessing;
+        int tensorLength = preprocessing.TensorLength;
+        int featureLength = session.FeatureLength;
+        var clock = Stopwatch.StartNew();
+
+        // Decoding runs ahead of inference on the thread pool; the bounded queue caps how far (and so the memory).
+        var queue = Channel.CreateBounded<Task<DecodedImage>>(new BoundedChannelOptions(batchSize * 2) { SingleReader = true, SingleWriter = true });
+        Task producer = Task.Run(
+            async () =>
+            {
+                try
+                {
+                    foreach ((LabelledImage image, string sha256) in work)
+                    {
+                        await queue.Writer.WriteAsync(Task.Run(() => Decode(image, sha256, preprocessing), cancellationToken), cancellationToken);
+                    }
+                }
+                finally
+                {
+                    queue.Writer.Complete();
+                }
+            },
+            cancellationToken);
+
+        string runId = DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmssfff", CultureInfo.InvariantCulture);
+        int partNumber = 0;
+        FeatureCachePartWriter? writer = null;
+        var tensors = new float[batchSize * tensorLength];
+        var features = new float[batchSize * featureLength];
+        var batch = new List<DecodedImage>(batchSize);
+        int done = 0;
+        int computed = 0;
+        try
+        {
+            await foreach (Task<DecodedImage> pending in queue.Reader.ReadAllAsync(cancellationToken))
+            {
+                DecodedImage decoded = await pending;
+                if (decoded.Failure is not null)
+                {
+                    failures.Add(new ImageFailure(decoded.Image.Path, decoded.Failure));
+                    done++;
+                    progress?.Report(new ExtractionProgress(done, work.Count, failures.Count, clock.Elapsed.TotalSeconds));
+                    continue;
+                }
+
+                decoded.Tensor.CopyTo(tensors, batch.Count * tensorLength);
+                batch.Add(decoded);
+                if (batch.Count == batchSize)
+                {
+                    await WriteBatchAsync();
+                }
+            }
+
+            if (batch.Count > 0)
+            {
+                await WriteBatchAsync();
+            }
+
+            if (writer is not null)
+            {
+                await writer.CommitAsync(cancellationToken);
+            }
+
+            await producer;
+        }
+        finally
+        {
+            if (writer is not null)
+            {
+                await writer.DisposeAsync();
+            }
+        }
+
+        return computed;
+
+        async Task WriteBatchAsync()
+        {
+            session.Run(tensors, batch.Count, features);
+            if (writer is null)
+            {
+                writer = await FeatureCachePartWriter.CreateAsync(
+                    Path.Combine(folder, $"{prefix}{runId}-{partNumber++:D4}.parquet"), backbone.Identity, ToolInfo.Version, cancellationToken);
+            }
+
+            for (int i = 0; i < batch.Count; i++)
+            {
+                DecodedImage item = batch[i];
+                float[] vector = features.AsSpan(i * featureLength, featureLength).ToArray();
+                await writer.AddAsync(new FeatureRow(item.Image.Path, item.Image.Label!, item.Image.Split, item.Sha256, vector), cancellationToken);
+            }
+
+            computed += batch.Count;
+            done += batch.Count;
+            batch.Clear();
+            progress?.Report(new ExtractionProgress(done, work.Count, failures.Count, clock.Elapsed.TotalSeconds));
+            if (writer.RowCount >= FeatureCacheSchema.PartRows)
+            {
+                await writer.CommitAsync(cancellationToken);
+                await writer.DisposeAsync();
+                writer = null;
+            }
+        }
+    }
+
+    private DecodedImage Decode(LabelledImage image, string sha256, Preprocessing preprocessing)
+    {
+        try
+        {
+            byte[] bytes = File.ReadAllBytes(image.FullPath);
+            if (ContentHash.Of(bytes) != sha256)
+            {
+                return new DecodedImage(image, sha256, [], "file changed while extracting; run again");
+            }
+
+            byte[] rgb = decoder.DecodeResized(bytes, preprocessing);
+            var tensor = new float[preprocessing.TensorLength];
+            TensorFiller.Fill(rgb, preprocessing, tensor);
+            return new DecodedImage(image, sha256, tensor, null);
+        }
+        catch (ImageDecodeException error)
+        {
+            return new DecodedImage(image, sha256, [], error.Message);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            return new DecodedImage(image, sha256, [], $"cannot read file ({error.Message})");
+        }
+    }
+
+    private static void WriteErrors(string folder, ShardSpec shard, List<ImageFailure> failures)
+    {
+        string path = Path.Combine(folder, ErrorsFileName(shard));
+        failures.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
+        CsvTable.Write(path, ["path", "reason"], failures.Select(f => new[] { f.Path, f.Reason }));
+    }
+
+    private sealed record DecodedImage(LabelledImage Image, string Sha256, float[] Tensor, string? Failure);
+}

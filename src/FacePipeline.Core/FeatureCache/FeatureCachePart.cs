@@ -1,0 +1,9 @@
+using FacePipeline.Backbones;
+
+namespace FacePipeline.FeatureCache;
+
+/// <summary>One part file of a cache with its backbone identity and row count.</summary>
+/// <param name="FilePath">Full path of the .parquet file.</param>
+/// <param name="Identity">The backbone that made it.</param>
+/// <param name="RowCount">Rows in it.</param>
+public sealed record FeatureCachePart(string FilePath, BackboneIdentity Identity, long RowCount);

@@ -1,0 +1,160 @@
+using System.Runtime.CompilerServices;
+using Parquet;
+using Parquet.Schema;
+
+namespace FacePipeline.FeatureCache;
+
+/// <summary>
+/// Reads a feature cache folder: every visible <c>*.parquet</c> part, checked to come from one backbone. Rows stream
+/// one row group at a time.
+/// </summary>
+public sealed class FeatureCacheReader
+{
+    private FeatureCacheReader(string folder, IReadOnlyList<FeatureCachePart> parts)
+    {
+        Folder = folder;
+        Parts = parts;
+    }
+
+    /// <summary>The cache folder.</summary>
+    public string Folder { get; }
+
+    /// <summary>Part files, sorted by name.</summary>
+    public IReadOnlyList<FeatureCachePart> Parts { get; }
+
+    /// <summary>Total rows over all parts.</summary>
+    public long RowCount => Parts.Sum(p => p.RowCount);
+
+    /// <summary>The backbone identity shared by all parts; null for an empty cache.</summary>
+    public Backbones.BackboneIdentity? Identity => Parts.Count > 0 ? Parts[0].Identity : null;
+
+    /// <summary>Opens the cache and reads each part's metadata (not its rows).</summary>
+    /// <param name="folder">Cache folder.</param>
+    /// <param name="partPrefix">Only parts whose file name starts with this (a shard's own parts); null for all.</param>
+    /// <param name="mustExist">Whether a missing folder is an error (reading) or an empty cache (a first extraction).</param>
+    /// <param name="cancellationToken">Stops reading.</param>
+    /// <exception cref="FeatureCacheException">Missing folder, unreadable part, or parts from different backbones.</exception>
+    public static async Task<FeatureCacheReader> OpenAsync(string folder, string? partPrefix = null, bool mustExist = true, CancellationToken cancellationToken = default)
+    {
+        if (!Directory.Exists(folder))
+        {
+            return mustExist
+                ? throw new FeatureCacheException($"{folder}: feature cache not found; run Extract first")
+                : new FeatureCacheReader(folder, []);
+        }
+
+        var parts = new List<FeatureCachePart>();
+        foreach (string file in Directory.GetFiles(folder, FeatureCacheSchema.PartPattern).Order(StringComparer.Ordinal))
+        {
+            string name = Path.GetFileName(file);
+            if (name.StartsWith('.') || (partPrefix is not null && !name.StartsWith(partPrefix, StringComparison.Ordinal)))
+            {
+                continue;
+            }
+
+            parts.Add(await ReadPartAsync(file, cancellationToken));
+        }
+
+        FeatureCachePart? odd = parts.FirstOrDefault(p => !p.Identity.Matches(parts[0].Identity));
+        if (odd is not null)
+        {
+            throw new FeatureCacheException(
+                $"{odd.FilePath}: made by backbone {odd.Identity}, but {Path.GetFileName(parts[0].FilePath)} by {parts[0].Identity}; a cache holds one backbone's features (re-run Extract with --rebuild)");
+        }
+
+        return new FeatureCacheReader(folder, parts);
+    }
+
+    /// <summary>Reads every row of every part, features included, one row group at a time.</summary>
+    public async IAsyncEnumerable<FeatureRow> ReadRowsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        foreach (FeatureCachePart part in Parts)
+        {
+            await foreach (FeatureRow row in ReadPartRowsAsync(part, includeFeatures: true, cancellationToken))
+            {
+                yield return row;
+            }
+        }
+    }
+
+    /// <summary>Reads the rows of one part; without features the feature arrays are empty (cheap: the column is not read).</summary>
+    public static async IAsyncEnumerable<FeatureRow> ReadPartRowsAsync(FeatureCachePart part, bool includeFeatures, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        int featureLength = part.Identity.FeatureLength;
+        using FileStream stream = File.OpenRead(part.FilePath);
+        await using ParquetReader reader = await OpenParquetAsync(stream, part.FilePath, cancellationToken);
+        DataField[] fields = reader.Schema.GetDataFields();
+        DataField Field(string name) => fields.FirstOrDefault(f => f.Path.ToString().StartsWith(name, StringComparison.Ordinal))
+            ?? throw new FeatureCacheException($"{part.FilePath}: column '{name}' missing");
+
+        for (int g = 0; g < reader.RowGroupCount; g++)
+        {
+            using ParquetRowGroupReader group = reader.OpenRowGroupReader(g);
+            int rows = checked((int)group.RowCount);
+            var paths = new string?[rows];
+            var labels = new string?[rows];
+            var splits = new string?[rows];
+            var hashes = new string?[rows];
+            await group.ReadAsync(Field(FeatureCacheSchema.PathColumn), paths.AsMemory(), null, cancellationToken);
+            await group.ReadAsync(Field(FeatureCacheSchema.LabelColumn), labels.AsMemory(), null, cancellationToken);
+            await group.ReadAsync(Field(FeatureCacheSchema.SplitColumn), splits.AsMemory(), null, cancellationToken);
+            await group.ReadAsync(Field(FeatureCacheSchema.Sha256Column), hashes.AsMemory(), null, cancellationToken);
+            float[] values = [];
+            if (includeFeatures)
+            {
+                long total = (long)rows * featureLength;
+                values = new float[total];
+                var definition = new int[total];
+                var repetition = new int[total];
+                await group.ReadRawAsync(Field(FeatureCacheSchema.FeaturesColumn), values.AsMemory(), definition.AsMemory(), repetition.AsMemory(), cancellationToken);
+                CheckRowStarts(repetition, rows, featureLength, part.FilePath);
+            }
+
+            for (int i = 0; i < rows; i++)
+            {
+                float[] features = includeFeatures ? values.AsSpan(i * featureLength, featureLength).ToArray() : [];
+                yield return new FeatureRow(paths[i]!, labels[i]!, splits[i], hashes[i]!, features);
+            }
+        }
+    }
+
+    private static async Task<FeatureCachePart> ReadPartAsync(string file, CancellationToken cancellationToken)
+    {
+        using FileStream stream = File.OpenRead(file);
+        await using ParquetReader reader = await OpenParquetAsync(stream, file, cancellationToken);
+        Backbones.BackboneIdentity identity = FeatureCacheSchema.ReadIdentity(reader.CustomMetadata, file);
+        long rows = 0;
+        for (int g = 0; g < reader.RowGroupCount; g++)
+        {
+            using ParquetRowGroupReader group = reader.OpenRowGroupReader(g);
+            rows += group.RowCount;
+        }
+
+        return new FeatureCachePart(file, identity, rows);
+    }
+
+    private static async Task<ParquetReader> OpenParquetAsync(Stream stream, string file, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ParquetReader.CreateAsync(stream, cancellationToken: cancellationToken);
+        }
+        catch (Exception error) when (error is IOException or InvalidDataException or Parquet.ParquetException or ArgumentException or NotSupportedException)
+        {
+            throw new FeatureCacheException($"{file}: not a readable Parquet file ({error.Message}); delete it or re-run Extract with --rebuild", error);
+        }
+    }
+
+    /// <summary>Every row must hold exactly one feature vector of the cache's length.</summary>
+    private static void CheckRowStarts(int[] repetition, int rows, int featureLength, string file)
+    {
+        for (int i = 0; i < rows; i++)
+        {
+            int start = i * featureLength;
+            if (repetition[start] != 0 || (featureLength > 1 && repetition[start + featureLength - 1] != 1))
+            {
+                throw new FeatureCacheException($"{file}: feature vectors of inconsistent length (expected {featureLength} per row); re-run Extract with --rebuild");
+            }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+
+namespace FacePipeline.Imaging;
+
+/// <summary>
+/// Decodes any format ImageSharp reads (JPEG, PNG, GIF, BMP, PBM/PGM, TIFF, WebP, TGA; detected from the content, not
+/// the extension), turns grey into three equal channels and resizes to a backbone's input size. Thread-safe.
+/// </summary>
+public sealed class ImageDecoder
+{
+    /// <summary>Largest width or height accepted, in pixels; larger headers are refused before any pixel is decoded.</summary>
+    public const int MaxSidePx = 16_384;
+
+    /// <summary>Largest pixel count accepted (100 megapixels ≈ 300 MB decoded as RGB).</summary>
+    public const long MaxPixels = 100_000_000;
+
+    // Parallelism comes from decoding several images at once, so each decode stays on one thread.
+    private readonly Configuration configuration;
+
+    /// <summary>Creates a decoder.</summary>
+    public ImageDecoder()
+    {
+        configuration = Configuration.Default.Clone();
+        configuration.MaxDegreeOfParallelism = 1;
+    }
+
+    /// <summary>
+    /// Decodes <paramref name="bytes"/> and resizes to <paramref name="preprocessing"/>'s size and resize mode.
+    /// </summary>
+    /// <returns>Interleaved RGB bytes, WidthPx × HeightPx × 3.</returns>
+    /// <exception cref="ImageDecodeException">The bytes are empty, not an image, truncated, corrupt or too large.</exception>
+    public byte[] DecodeResized(byte[] bytes, Preprocessing preprocessing)
+    {
+        if (bytes.Length == 0)
+        {
+            throw new ImageDecodeException("empty file (0 bytes)");
+        }
+
+        IImageInfo? info;
+        try
+        {
+            info = Image.Identify(configuration, bytes, out _);
+        }
+        catch (Exception error) when (IsDecoderError(error))
+        {
+            throw new ImageDecodeException($"unreadable image header ({error.Message.TrimEnd('.')})", error);
+        }
+
+        if (info is null)
+        {
+            throw new ImageDecodeException("not an image in a supported format (JPEG, PNG, GIF, BMP, PBM/PGM, TIFF, WebP, TGA)");
+        }
+
+        if (info.Width <= 0 || info.Height <= 0)
+        {
+            throw new ImageDecodeException($"invalid dimensions {info.Width}x{info.Height}");
+        }
+
+        if (info.Width > MaxSidePx || info.Height > MaxSidePx || (long)info.Width * info.Height > MaxPixels)
+        {
+            throw new ImageDecodeException(
+                $"image too large: {info.Width}x{info.Height} pixels (limit {MaxSidePx} per side, {MaxPixels / 1_000_000} megapixels)");
+        }
+
+        try
+        {
+            using Image<Rgb24> image = Image.Load<Rgb24>(configuration, bytes);
+            image.Mutate(context => context.Resize(new ResizeOptions
+            {
+                Size = new Size(preprocessing.WidthPx, preprocessing.HeightPx),
+                Mode = preprocessing.Resize == ResizeMode.CenterCrop
+                    ? SixLabors.ImageSharp.Processing.ResizeMode.Crop
+                    : SixLabors.ImageSharp.Processing.ResizeMode.Stretch,
+                Position = AnchorPositionMode.Center,
+            }));
+            var rgb = new byte[preprocessing.TensorLength];
+            image.CopyPixelDataTo(rgb);
+            return rgb;
+        }
+        catch (Exception error) when (IsDecoderError(error))
+        {
+            throw new ImageDecodeException($"corrupt or truncated image ({error.Message.TrimEnd('.')})", error);
+        }
+    }
+
+    private static bool IsDecoderError(Exception error) =>
+        error is ImageFormatException or NotSupportedException or InvalidDataException or EndOfStreamException
+            or IndexOutOfRangeException or ArgumentException or InvalidOperationException;
+}
