@@ -1,10 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Threading.Channels;
 using FacePipeline.Backbones;
 using FacePipeline.Dataset;
 using FacePipeline.FeatureCache;
-using FacePipeline.Imaging;
 using FacePipeline.Reporting;
 
 namespace FacePipeline.Extraction;
@@ -18,7 +16,6 @@ public sealed class Extractor
 {
     private readonly Backbone backbone;
     private readonly Func<BackboneSession> openSession;
-    private readonly ImageDecoder decoder = new();
 
     /// <summary>Creates an extractor.</summary>
     /// <param name="backbone">The backbone whose features the cache holds.</param>
@@ -218,70 +215,48 @@ public sealed class Extractor
         IProgress<ExtractionProgress>? progress,
         CancellationToken cancellationToken)
     {
-        Preprocessing preprocessing = backbone.Preprocessing;
-        int tensorLength = preprocessing.TensorLength;
-        int featureLength = session.FeatureLength;
         var clock = Stopwatch.StartNew();
-
-        // Decoding runs ahead of inference on the thread pool; the bounded queue caps how far (and so the memory).
-        var queue = Channel.CreateBounded<Task<DecodedImage>>(new BoundedChannelOptions(batchSize * 2) { SingleReader = true, SingleWriter = true });
-        Task producer = Task.Run(
-            async () =>
-            {
-                try
-                {
-                    foreach ((LabelledImage image, string sha256) in work)
-                    {
-                        await queue.Writer.WriteAsync(Task.Run(() => Decode(image, sha256, preprocessing), cancellationToken), cancellationToken);
-                    }
-                }
-                finally
-                {
-                    queue.Writer.Complete();
-                }
-            },
-            cancellationToken);
-
         string runId = DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmssfff", CultureInfo.InvariantCulture);
         int partNumber = 0;
         FeatureCachePartWriter? writer = null;
-        var tensors = new float[batchSize * tensorLength];
-        var features = new float[batchSize * featureLength];
-        var batch = new List<DecodedImage>(batchSize);
         int done = 0;
         int computed = 0;
+        var featurizer = new ImageFeaturizer(session);
         try
         {
-            await foreach (Task<DecodedImage> pending in queue.Reader.ReadAllAsync(cancellationToken))
+            var inputs = work.Select(w => (w.Image, (string?)w.Sha256)).ToList();
+            await foreach (FeaturizedImage result in featurizer.FeaturizeAsync(inputs, batchSize, cancellationToken))
             {
-                DecodedImage decoded = await pending;
-                if (decoded.Failure is not null)
+                done++;
+                if (result.Features is null)
                 {
-                    failures.Add(new ImageFailure(decoded.Image.Path, decoded.Failure));
-                    done++;
+                    failures.Add(new ImageFailure(result.Image.Path, result.Failure!));
+                }
+                else
+                {
+                    writer ??= await FeatureCachePartWriter.CreateAsync(
+                        Path.Combine(folder, $"{prefix}{runId}-{partNumber++:D4}.parquet"), backbone.Identity, ToolInfo.Version, cancellationToken);
+                    await writer.AddAsync(new FeatureRow(result.Image.Path, result.Image.Label!, result.Image.Split, result.Sha256, result.Features), cancellationToken);
+                    computed++;
+                    if (writer.RowCount >= FeatureCacheSchema.PartRows)
+                    {
+                        // Each finished part is progress that survives an interrupted run.
+                        await writer.CommitAsync(cancellationToken);
+                        await writer.DisposeAsync();
+                        writer = null;
+                    }
+                }
+
+                if (done % batchSize == 0 || done == work.Count)
+                {
                     progress?.Report(new ExtractionProgress(done, work.Count, failures.Count, clock.Elapsed.TotalSeconds));
-                    continue;
                 }
-
-                decoded.Tensor.CopyTo(tensors, batch.Count * tensorLength);
-                batch.Add(decoded);
-                if (batch.Count == batchSize)
-                {
-                    await WriteBatchAsync();
-                }
-            }
-
-            if (batch.Count > 0)
-            {
-                await WriteBatchAsync();
             }
 
             if (writer is not null)
             {
                 await writer.CommitAsync(cancellationToken);
             }
-
-            await producer;
         }
         finally
         {
@@ -292,59 +267,6 @@ public sealed class Extractor
         }
 
         return computed;
-
-        async Task WriteBatchAsync()
-        {
-            session.Run(tensors, batch.Count, features);
-            if (writer is null)
-            {
-                writer = await FeatureCachePartWriter.CreateAsync(
-                    Path.Combine(folder, $"{prefix}{runId}-{partNumber++:D4}.parquet"), backbone.Identity, ToolInfo.Version, cancellationToken);
-            }
-
-            for (int i = 0; i < batch.Count; i++)
-            {
-                DecodedImage item = batch[i];
-                float[] vector = features.AsSpan(i * featureLength, featureLength).ToArray();
-                await writer.AddAsync(new FeatureRow(item.Image.Path, item.Image.Label!, item.Image.Split, item.Sha256, vector), cancellationToken);
-            }
-
-            computed += batch.Count;
-            done += batch.Count;
-            batch.Clear();
-            progress?.Report(new ExtractionProgress(done, work.Count, failures.Count, clock.Elapsed.TotalSeconds));
-            if (writer.RowCount >= FeatureCacheSchema.PartRows)
-            {
-                await writer.CommitAsync(cancellationToken);
-                await writer.DisposeAsync();
-                writer = null;
-            }
-        }
-    }
-
-    private DecodedImage Decode(LabelledImage image, string sha256, Preprocessing preprocessing)
-    {
-        try
-        {
-            byte[] bytes = File.ReadAllBytes(image.FullPath);
-            if (ContentHash.Of(bytes) != sha256)
-            {
-                return new DecodedImage(image, sha256, [], "file changed while extracting; run again");
-            }
-
-            byte[] rgb = decoder.DecodeResized(bytes, preprocessing);
-            var tensor = new float[preprocessing.TensorLength];
-            TensorFiller.Fill(rgb, preprocessing, tensor);
-            return new DecodedImage(image, sha256, tensor, null);
-        }
-        catch (ImageDecodeException error)
-        {
-            return new DecodedImage(image, sha256, [], error.Message);
-        }
-        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
-        {
-            return new DecodedImage(image, sha256, [], $"cannot read file ({error.Message})");
-        }
     }
 
     private static void WriteErrors(string folder, ShardSpec shard, List<ImageFailure> failures)
@@ -354,5 +276,4 @@ public sealed class Extractor
         CsvTable.Write(path, ["path", "reason"], failures.Select(f => new[] { f.Path, f.Reason }));
     }
 
-    private sealed record DecodedImage(LabelledImage Image, string Sha256, float[] Tensor, string? Failure);
 }

@@ -1,0 +1,93 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using FacePipeline.Backbones;
+using FacePipeline.Dataset;
+
+namespace FacePipeline.Cli;
+
+/// <summary>Options that several programs share, defined once so their names, defaults and help agree.</summary>
+public static class CommonOptions
+{
+    /// <summary><c>--device auto|cpu|cuda[:N]</c> for ONNX Runtime.</summary>
+    public static Option<DeviceSpec> Device() => new("--device")
+    {
+        Description = "Where the backbone runs: auto (CUDA if it initialises, else CPU), cpu, cuda or cuda:N [default: auto]",
+        DefaultValueFactory = _ => DeviceSpec.Auto,
+        CustomParser = result => Parse(result, DeviceSpec.Parse),
+        HelpName = "auto|cpu|cuda[:N]",
+    };
+
+    /// <summary><c>--model PATH|NAME</c>.</summary>
+    public static Option<string?> Model(string description) => new("--model")
+    {
+        Description = description,
+        HelpName = "PATH|NAME",
+    };
+
+    /// <summary><c>--batch-size N</c> for inference.</summary>
+    public static Option<int> BatchSize() => new("--batch-size")
+    {
+        Description = "Images per inference batch [default: 32]",
+        DefaultValueFactory = _ => 32,
+        Validators = { Positive },
+    };
+
+    /// <summary><c>--images DIR</c>: one sub-folder per person.</summary>
+    public static Option<string?> Images() => new("--images")
+    {
+        Description = "Image folder with one sub-folder per person (folder name = label)",
+        HelpName = "DIR",
+    };
+
+    /// <summary><c>--manifest CSV</c>: header path,label[,split].</summary>
+    public static Option<string?> Manifest() => new("--manifest")
+    {
+        Description = "CSV manifest with header path,label[,split]; paths relative to the CSV's folder or absolute",
+        HelpName = "CSV",
+    };
+
+    /// <summary><c>--strict</c>: any bad image fails the run.</summary>
+    public static Option<bool> Strict() => new("--strict")
+    {
+        Description = "Exit with code 1 if any image cannot be read (bad images are still skipped and listed) [default: off]",
+    };
+
+    /// <summary>Reads the image set named by <c>--images</c> or <c>--manifest</c> (exactly one of them).</summary>
+    public static IReadOnlyList<LabelledImage> ReadImageSet(string? images, string? manifest, bool requireLabels = true)
+    {
+        if ((images is null) == (manifest is null))
+        {
+            throw new UsageException("give exactly one of --images DIR or --manifest CSV");
+        }
+
+        return images is not null
+            ? ImageFolderReader.Read(CommandRunner.RequireFolder(images, "image folder"))
+            : ManifestReader.Read(CommandRunner.RequireFile(manifest!, "manifest"), requireLabels);
+    }
+
+    /// <summary>Validator: the value must be at least 1.</summary>
+    public static void Positive(OptionResult result)
+    {
+        if (result.GetValueOrDefault<int>() < 1)
+        {
+            result.AddError($"{result.Option.Name} must be at least 1");
+        }
+    }
+
+    private static T Parse<T>(ArgumentResult result, Func<string, T> parse)
+    {
+        string text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+        try
+        {
+            return parse(text);
+        }
+        catch (FormatException error)
+        {
+            result.AddError(error.Message);
+            return default!;
+        }
+    }
+
+    /// <summary>Custom parser for <c>--shard K/N</c>.</summary>
+    public static ShardSpec ParseShard(ArgumentResult result) => Parse(result, ShardSpec.Parse);
+}

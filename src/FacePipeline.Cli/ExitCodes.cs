@@ -1,0 +1,17 @@
+namespace FacePipeline.Cli;
+
+/// <summary>Exit codes shared by the three programs (documented in the README).</summary>
+public static class ExitCodes
+{
+    /// <summary>Success.</summary>
+    public const int Success = 0;
+
+    /// <summary>The run failed (bad data, a refused cache or head, an I/O error, bad images with --strict).</summary>
+    public const int Failed = 1;
+
+    /// <summary>Usage error: unknown option, missing or malformed value, missing input path.</summary>
+    public const int Usage = 2;
+
+    /// <summary><c>Predict evaluate</c>: accuracy below <c>--min-accuracy</c>.</summary>
+    public const int BelowMinimumAccuracy = 3;
+}

@@ -1,0 +1,128 @@
+namespace FacePipeline.Evaluation;
+
+/// <summary>
+/// Classification metrics as pure functions over true labels and ranked predictions. Per-class figures follow
+/// scikit-learn's <c>precision_recall_fscore_support</c> with <c>zero_division=0</c>.
+/// </summary>
+public static class ClassificationMetrics
+{
+    /// <summary>Computes accuracy, top-k accuracy, per-class and macro precision/recall/F1 and the confusion matrix.</summary>
+    /// <param name="trueLabels">The true label of each sample.</param>
+    /// <param name="rankedPredictions">
+    /// For each sample, the predicted labels best first; at least one, and fewer than <paramref name="topK"/> is allowed.
+    /// </param>
+    /// <param name="knownLabels">
+    /// The labels the model can predict. True labels outside it are reported in
+    /// <see cref="ClassificationReport.UnseenLabels"/>; their samples count as errors, since a prediction is correct only
+    /// when it equals the true label and a model cannot predict a label it does not know.
+    /// </param>
+    /// <param name="topK">The k of top-k accuracy; at least 1.</param>
+    /// <returns>The report; its labels are the union of true and top-1 predicted labels in natural order.</returns>
+    /// <exception cref="ArgumentException">
+    /// The lists differ in length or are empty, <paramref name="topK"/> is below 1, or a sample has no prediction or a null label.
+    /// </exception>
+    public static ClassificationReport Compute(
+        IReadOnlyList<string> trueLabels,
+        IReadOnlyList<IReadOnlyList<string>> rankedPredictions,
+        IReadOnlyCollection<string> knownLabels,
+        int topK)
+    {
+        ArgumentNullException.ThrowIfNull(trueLabels);
+        ArgumentNullException.ThrowIfNull(rankedPredictions);
+        ArgumentNullException.ThrowIfNull(knownLabels);
+        ArgumentOutOfRangeException.ThrowIfLessThan(topK, 1);
+        if (trueLabels.Count == 0)
+        {
+            throw new ArgumentException("At least one sample is needed to compute metrics.", nameof(trueLabels));
+        }
+
+        if (rankedPredictions.Count != trueLabels.Count)
+        {
+            throw new ArgumentException(
+                $"{rankedPredictions.Count} prediction lists for {trueLabels.Count} true labels; there must be one per sample.",
+                nameof(rankedPredictions));
+        }
+
+        int count = trueLabels.Count;
+        var top1 = new string[count];
+        for (int i = 0; i < count; i++)
+        {
+            if (trueLabels[i] is null)
+            {
+                throw new ArgumentException($"Sample {i} has a null true label.", nameof(trueLabels));
+            }
+
+            IReadOnlyList<string>? ranked = rankedPredictions[i];
+            if (ranked is null || ranked.Count == 0)
+            {
+                throw new ArgumentException($"Sample {i} has no predicted label; each sample needs at least one.", nameof(rankedPredictions));
+            }
+
+            top1[i] = ranked[0] ?? throw new ArgumentException($"Sample {i} has a null predicted label.", nameof(rankedPredictions));
+        }
+
+        string[] labels = [.. trueLabels.Concat(top1).Distinct(StringComparer.Ordinal).Order(NaturalStringComparer.Instance)];
+        var indexOf = new Dictionary<string, int>(labels.Length, StringComparer.Ordinal);
+        for (int i = 0; i < labels.Length; i++)
+        {
+            indexOf[labels[i]] = i;
+        }
+
+        int[][] confusion = new int[labels.Length][];
+        for (int i = 0; i < labels.Length; i++)
+        {
+            confusion[i] = new int[labels.Length];
+        }
+
+        int correct = 0;
+        int correctInTopK = 0;
+        for (int i = 0; i < count; i++)
+        {
+            string truth = trueLabels[i];
+            confusion[indexOf[truth]][indexOf[top1[i]]]++;
+            if (top1[i] == truth)
+            {
+                correct++;
+            }
+
+            if (rankedPredictions[i].Take(topK).Contains(truth, StringComparer.Ordinal))
+            {
+                correctInTopK++;
+            }
+        }
+
+        var perClass = new ClassMetrics[labels.Length];
+        for (int c = 0; c < labels.Length; c++)
+        {
+            int truePositives = confusion[c][c];
+            int support = confusion[c].Sum();
+            int predicted = confusion.Sum(row => row[c]);
+            perClass[c] = new ClassMetrics(
+                labels[c],
+                support,
+                predicted,
+                Precision: Ratio(truePositives, predicted),
+                Recall: Ratio(truePositives, support),
+                // 2·TP / (2·TP + FP + FN), the form scikit-learn uses; equals the harmonic mean whenever that is defined.
+                F1: Ratio(2 * truePositives, support + predicted));
+        }
+
+        var known = new HashSet<string>(knownLabels, StringComparer.Ordinal);
+        string[] unseen = [.. perClass.Where(c => c.Support > 0 && !known.Contains(c.Label)).Select(c => c.Label)];
+
+        return new ClassificationReport(
+            count,
+            Accuracy: (double)correct / count,
+            TopK: topK,
+            TopKAccuracy: (double)correctInTopK / count,
+            MacroPrecision: perClass.Average(c => c.Precision),
+            MacroRecall: perClass.Average(c => c.Recall),
+            MacroF1: perClass.Average(c => c.F1),
+            PerClass: perClass,
+            Labels: labels,
+            Confusion: confusion,
+            UnseenLabels: unseen);
+    }
+
+    private static double Ratio(int numerator, int denominator) => denominator == 0 ? 0.0 : (double)numerator / denominator;
+}

@@ -1,0 +1,141 @@
+using System.Globalization;
+using System.Text.Json;
+using FacePipeline.Backbones;
+using FacePipeline.Reporting;
+
+namespace FacePipeline.Head;
+
+/// <summary>
+/// A self-describing head folder: <c>weights.bin</c> (TorchSharp state), <c>labels.json</c> (index → label),
+/// <c>head.json</c>, <c>history.csv</c> and <c>training-curves.png</c>. Written into a temporary sibling folder and
+/// renamed into place, so a reader never sees half a head.
+/// </summary>
+public static class HeadFolder
+{
+    /// <summary>Weights file name.</summary>
+    public const string WeightsFileName = "weights.bin";
+
+    /// <summary>Label map file name.</summary>
+    public const string LabelsFileName = "labels.json";
+
+    /// <summary>Description file name.</summary>
+    public const string DescriptionFileName = "head.json";
+
+    /// <summary>Per-epoch history file name.</summary>
+    public const string HistoryFileName = "history.csv";
+
+    /// <summary>Training curves plot file name.</summary>
+    public const string CurvesFileName = "training-curves.png";
+
+    /// <summary>JSON options of head.json and labels.json.</summary>
+    public static JsonSerializerOptions JsonOptions => BackboneDescription.JsonOptions;
+
+    /// <summary>Writes a trained head to <paramref name="folder"/>.</summary>
+    /// <param name="folder">Destination.</param>
+    /// <param name="head">The trained head.</param>
+    /// <param name="description">Its description.</param>
+    /// <param name="overwrite">Replace an existing folder (only once the new one is complete).</param>
+    /// <exception cref="HeadException">The folder exists and <paramref name="overwrite"/> is false.</exception>
+    public static void Write(string folder, TrainedHead head, HeadDescription description, bool overwrite)
+    {
+        string target = Path.GetFullPath(folder.TrimEnd('/', '\\'));
+        EnsureWritable(target, overwrite);
+        string parent = Path.GetDirectoryName(target)!;
+        Directory.CreateDirectory(parent);
+        string staging = Path.Combine(parent, $".{Path.GetFileName(target)}.{Environment.ProcessId}.tmp");
+        if (Directory.Exists(staging))
+        {
+            Directory.Delete(staging, recursive: true);
+        }
+
+        Directory.CreateDirectory(staging);
+        try
+        {
+            using (var model = new HeadModel(head.InputSize, head.Labels.Count, description.Architecture.Dropout))
+            {
+                model.load_state_dict(head.Weights);
+                model.save(Path.Combine(staging, WeightsFileName));
+            }
+
+            File.WriteAllText(Path.Combine(staging, LabelsFileName), JsonSerializer.Serialize(head.Labels, JsonOptions));
+            File.WriteAllText(Path.Combine(staging, DescriptionFileName), JsonSerializer.Serialize(description, JsonOptions));
+            CsvTable.Write(
+                Path.Combine(staging, HistoryFileName),
+                ["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds"],
+                head.History.Select(e => new[]
+                {
+                    e.Epoch.ToString(CultureInfo.InvariantCulture), Number(e.Loss), Number(e.Accuracy), Number(e.ValLoss), Number(e.ValAccuracy), Number(e.Seconds),
+                }));
+            TrainingCurvesPlot.Write(Path.Combine(staging, CurvesFileName), head.History);
+
+            if (Directory.Exists(target))
+            {
+                string old = Path.Combine(parent, $".{Path.GetFileName(target)}.{Environment.ProcessId}.old");
+                Directory.Move(target, old);
+                Directory.Move(staging, target);
+                Directory.Delete(old, recursive: true);
+            }
+            else
+            {
+                Directory.Move(staging, target);
+            }
+        }
+        finally
+        {
+            if (Directory.Exists(staging))
+            {
+                Directory.Delete(staging, recursive: true);
+            }
+        }
+    }
+
+    /// <summary>Fails early (before training) when <paramref name="folder"/> exists and may not be replaced.</summary>
+    public static void EnsureWritable(string folder, bool overwrite)
+    {
+        if (!overwrite && (Directory.Exists(folder) || File.Exists(folder)))
+        {
+            throw new HeadException($"{folder}: already exists; choose another --out or pass --overwrite to replace it");
+        }
+    }
+
+    /// <summary>Reads <c>head.json</c> and <c>labels.json</c> of a head folder.</summary>
+    /// <exception cref="HeadException">Missing or invalid files.</exception>
+    public static (HeadDescription Description, IReadOnlyList<string> Labels) ReadDescription(string folder)
+    {
+        string descriptionPath = Path.Combine(folder, DescriptionFileName);
+        string labelsPath = Path.Combine(folder, LabelsFileName);
+        if (!File.Exists(descriptionPath))
+        {
+            throw new HeadException($"{folder}: not a head folder ({DescriptionFileName} missing); train one with TrainHead");
+        }
+
+        try
+        {
+            HeadDescription description = JsonSerializer.Deserialize<HeadDescription>(File.ReadAllText(descriptionPath), JsonOptions)
+                ?? throw new HeadException($"{descriptionPath}: empty");
+            if (description.FormatVersion != HeadDescription.CurrentFormatVersion)
+            {
+                throw new HeadException($"{descriptionPath}: head format {description.FormatVersion}, this tool reads {HeadDescription.CurrentFormatVersion}; retrain the head");
+            }
+
+            string[] labels = JsonSerializer.Deserialize<string[]>(File.ReadAllText(labelsPath), JsonOptions)
+                ?? throw new HeadException($"{labelsPath}: empty");
+            if (labels.Length != description.Architecture.Classes)
+            {
+                throw new HeadException($"{labelsPath}: {labels.Length} labels, but {DescriptionFileName} says {description.Architecture.Classes} classes");
+            }
+
+            return (description, labels);
+        }
+        catch (JsonException error)
+        {
+            throw new HeadException($"{folder}: invalid head description ({error.Message})", error);
+        }
+        catch (FileNotFoundException error)
+        {
+            throw new HeadException($"{folder}: {Path.GetFileName(error.FileName)} missing; the head folder is incomplete", error);
+        }
+    }
+
+    private static string Number(double? value) => value?.ToString("R", CultureInfo.InvariantCulture) ?? string.Empty;
+}

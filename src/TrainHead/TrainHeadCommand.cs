@@ -1,0 +1,117 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using FacePipeline.Head;
+
+namespace FacePipeline.Cli.TrainHead;
+
+/// <summary>The <c>TrainHead</c> program: trains the 1024–256–N softmax head on a feature cache.</summary>
+public static class TrainHeadCommand
+{
+    /// <summary>Entry point.</summary>
+    public static Task<int> Main(string[] args) => RunAsync(args, CommandIo.Console);
+
+    /// <summary>Runs the program with the given output streams (tests call this in-process).</summary>
+    public static Task<int> RunAsync(string[] args, CommandIo io, CancellationToken cancellationToken = default)
+    {
+        var defaults = new TrainingOptions();
+        var features = new Option<string>("--features") { Description = "Feature cache folder written by Extract", HelpName = "CACHE_DIR", Required = true };
+        var output = new Option<string>("--out") { Description = "Head folder to write (must not exist unless --overwrite)", HelpName = "HEAD_DIR", Required = true };
+        var epochs = new Option<int>("--epochs") { Description = $"Passes over the training rows [default: {defaults.Epochs}]", DefaultValueFactory = _ => defaults.Epochs, Validators = { CommonOptions.Positive } };
+        var batchSize = new Option<int>("--batch-size") { Description = $"Rows per optimisation step [default: {defaults.BatchSize}]", DefaultValueFactory = _ => defaults.BatchSize, Validators = { CommonOptions.Positive } };
+        var learningRate = new Option<double>("--lr") { Description = $"Adam learning rate [default: {defaults.LearningRate.ToString(CultureInfo.InvariantCulture)}]", DefaultValueFactory = _ => defaults.LearningRate };
+        var validationSplit = new Option<double>("--val-split") { Description = $"Stratified validation fraction when no row has split=val [default: {defaults.ValidationSplit.ToString(CultureInfo.InvariantCulture)}]", DefaultValueFactory = _ => defaults.ValidationSplit };
+        var seed = new Option<int>("--seed") { Description = $"Seed for initialisation, split and shuffling [default: {defaults.Seed}]", DefaultValueFactory = _ => defaults.Seed };
+        var classWeights = new Option<ClassWeighting>("--class-weights") { Description = "Loss weights per class: none, or balanced (inverse class frequency) [default: none]", DefaultValueFactory = _ => ClassWeighting.None, HelpName = "none|balanced" };
+        var dropout = new Option<double>("--dropout") { Description = "Dropout rate after each hidden layer [default: 0]", DefaultValueFactory = _ => defaults.Dropout };
+        var patience = new Option<int>("--patience") { Description = "Stop after N epochs without better validation and keep the best weights; 0 = never [default: 0]", DefaultValueFactory = _ => defaults.Patience };
+        var noStandardize = new Option<bool>("--no-standardize") { Description = "Feed raw features instead of standardising them with the training rows' mean/std [default: off]" };
+        var device = new Option<string>("--device") { Description = "Where TorchSharp trains: cpu or cuda[:N] (needs the TorchSharp-cuda-linux package) [default: cpu]", DefaultValueFactory = _ => "cpu", HelpName = "cpu|cuda" };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace an existing head folder once the new one is complete [default: off]" };
+
+        var root = new RootCommand("TrainHead: train the seed's Dense(1024) → Dense(256) → Dense(N, softmax) head on cached features.")
+        {
+            features, output, epochs, batchSize, learningRate, validationSplit, seed, classWeights, dropout, patience, noStandardize, device, overwrite,
+        };
+        root.SetAction(async (parse, token) =>
+        {
+            var options = new TrainingOptions
+            {
+                Epochs = parse.GetValue(epochs),
+                BatchSize = parse.GetValue(batchSize),
+                LearningRate = parse.GetValue(learningRate),
+                ValidationSplit = parse.GetValue(validationSplit),
+                Seed = parse.GetValue(seed),
+                ClassWeights = parse.GetValue(classWeights),
+                Dropout = parse.GetValue(dropout),
+                Patience = parse.GetValue(patience),
+                Standardize = !parse.GetValue(noStandardize),
+                Device = parse.GetValue(device)!,
+            };
+            try
+            {
+                options.Validate();
+            }
+            catch (ArgumentException error)
+            {
+                throw new UsageException(error.Message, error);
+            }
+
+            string cache = CommandRunner.RequireFolder(parse.GetValue(features)!, "feature cache");
+            string headFolder = parse.GetValue(output)!;
+            HeadFolder.EnsureWritable(headFolder, parse.GetValue(overwrite));
+            io.WriteNote($"train-head: {string.Join(", ", Describe(options))}");
+
+            TrainingSet data = await TrainingSet.LoadAsync(cache, token);
+            io.WriteNote($"train-head: {data.Count} rows ({data.TestRowsSkipped} test rows left out), {data.Labels.Count} labels, {data.FeatureLength} features from {data.Identity}");
+            var clock = Stopwatch.StartNew();
+            TrainedHead head = HeadTrainer.Train(data, options, e => io.WriteNote(FormatEpoch(e, options.Epochs)), token);
+            double seconds = clock.Elapsed.TotalSeconds;
+            if (head.ClassesWithoutValidation > 0)
+            {
+                io.WriteNote($"warning: {head.ClassesWithoutValidation} label(s) have a single training image and give none to validation");
+            }
+
+            EpochRecord last = head.History[^1];
+            var description = new HeadDescription
+            {
+                ToolVersion = ToolInfo.Version,
+                CreatedUtc = DateTimeOffset.UtcNow,
+                Architecture = new HeadArchitecture("dense-1024-256-softmax", data.FeatureLength, HeadModel.HiddenSizes, data.Labels.Count, "relu", "softmax", options.Dropout, options.Standardize),
+                Training = options,
+                Counts = new HeadCounts(head.TrainCount, head.ValidationCount, head.TestRowsSkipped, head.ClassesWithoutValidation),
+                Metrics = new HeadMetrics(head.History.Count, head.BestEpoch, last.Loss, last.Accuracy, head.ValidationLoss, head.ValidationAccuracy, head.History.Sum(e => e.Seconds)),
+                Backbone = data.Identity,
+                CacheFolder = Path.GetFullPath(cache),
+                SuggestedUnknownThreshold = head.SuggestedUnknownThreshold,
+            };
+            HeadFolder.Write(headFolder, head, description, parse.GetValue(overwrite));
+            foreach (var weight in head.Weights.Values)
+            {
+                weight.Dispose();
+            }
+
+            string validation = head.ValidationAccuracy is double accuracy
+                ? string.Create(CultureInfo.InvariantCulture, $"validation accuracy {accuracy:F4} ({head.ValidationCount} images, best epoch {head.BestEpoch})")
+                : "no validation rows";
+            io.WriteNote(string.Create(CultureInfo.InvariantCulture, $"train-head: {validation}; {head.History.Count} epochs in {seconds:F1} s; head written to {headFolder}"));
+            return ExitCodes.Success;
+        });
+        return CommandRunner.RunAsync(root, args, io, cancellationToken);
+    }
+
+    private static IEnumerable<string> Describe(TrainingOptions o) =>
+    [
+        $"epochs={o.Epochs}", $"batch-size={o.BatchSize}", string.Create(CultureInfo.InvariantCulture, $"lr={o.LearningRate}"),
+        string.Create(CultureInfo.InvariantCulture, $"val-split={o.ValidationSplit}"), $"seed={o.Seed}", $"class-weights={o.ClassWeights.ToString().ToLowerInvariant()}",
+        string.Create(CultureInfo.InvariantCulture, $"dropout={o.Dropout}"), $"patience={o.Patience}", $"standardize={o.Standardize.ToString().ToLowerInvariant()}", $"device={o.Device}",
+    ];
+
+    private static string FormatEpoch(EpochRecord e, int epochs)
+    {
+        string validation = e.ValAccuracy is double accuracy
+            ? string.Create(CultureInfo.InvariantCulture, $", val_loss {e.ValLoss:F4}, val_accuracy {accuracy:F4}")
+            : string.Empty;
+        return string.Create(CultureInfo.InvariantCulture, $"epoch {e.Epoch}/{epochs}: loss {e.Loss:F4}, accuracy {e.Accuracy:F4}{validation} ({e.Seconds:F2} s)");
+    }
+}
