@@ -29,7 +29,7 @@ public static class ExtractCommand
         Option<int> batchSize = CommonOptions.BatchSize();
         var shard = new Option<ShardSpec>("--shard")
         {
-            Description = "Process only shard K of N (0-based K, by path hash) into this shard's own part files [default: 0/1, everything]",
+            Description = "Process only shard K of N (0-based K, by path hash) into this shard's own part files",
             HelpName = "K/N",
             DefaultValueFactory = _ => ShardSpec.All,
             CustomParser = CommonOptions.ParseShard,

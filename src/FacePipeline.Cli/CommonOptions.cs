@@ -11,7 +11,7 @@ public static class CommonOptions
     /// <summary><c>--device auto|cpu|cuda[:N]</c> for ONNX Runtime.</summary>
     public static Option<DeviceSpec> Device() => new("--device")
     {
-        Description = "Where the backbone runs: auto (CUDA if it initialises, else CPU), cpu, cuda or cuda:N [default: auto]",
+        Description = "Where the backbone runs: auto (CUDA if it initialises, else CPU), cpu, cuda or cuda:N",
         DefaultValueFactory = _ => DeviceSpec.Auto,
         CustomParser = result => Parse(result, DeviceSpec.Parse),
         HelpName = "auto|cpu|cuda[:N]",
@@ -27,7 +27,7 @@ public static class CommonOptions
     /// <summary><c>--batch-size N</c> for inference.</summary>
     public static Option<int> BatchSize() => new("--batch-size")
     {
-        Description = "Images per inference batch [default: 32]",
+        Description = "Images per inference batch",
         DefaultValueFactory = _ => 32,
         Validators = { Positive },
     };

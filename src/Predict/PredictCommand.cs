@@ -25,7 +25,7 @@ public static class PredictCommand
         Option<string?> manifest = CommonOptions.Manifest();
         var files = new Argument<string[]>("FILE") { Description = "Image files to predict (instead of --images/--manifest)", Arity = ArgumentArity.ZeroOrMore };
         var output = new Option<string?>("--out") { Description = "Write predictions CSV here instead of stdout", HelpName = "predictions.csv" };
-        var topK = new Option<int>("--top-k") { Description = "Labels listed per image [default: 3]", DefaultValueFactory = _ => 3, Validators = { CommonOptions.Positive } };
+        var topK = new Option<int>("--top-k") { Description = "Labels listed per image", DefaultValueFactory = _ => 3, Validators = { CommonOptions.Positive } };
         var unknown = new Option<double?>("--unknown-threshold")
         {
             Description = "Label a face 'unknown' when its top probability is below P (head.json suggests one) [default: none]",
@@ -127,7 +127,7 @@ public static class PredictCommand
         var split = new Option<string?>("--split") { Description = "Score only rows whose split is this value, e.g. test [default: all rows]", HelpName = "SPLIT" };
         var output = new Option<string>("--out") { Description = "Report folder: metrics.json, per-class.csv, confusion.csv/.png, misclassified.csv", HelpName = "REPORT_DIR", Required = true };
         var minimum = new Option<double?>("--min-accuracy") { Description = "Exit with code 3 when accuracy is below X (for scheduled jobs) [default: none]", HelpName = "X" };
-        var topK = new Option<int>("--top-k") { Description = "k of the top-k accuracy [default: 5]", DefaultValueFactory = _ => 5, Validators = { CommonOptions.Positive } };
+        var topK = new Option<int>("--top-k") { Description = "k of the top-k accuracy", DefaultValueFactory = _ => 5, Validators = { CommonOptions.Positive } };
         Option<string?> model = CommonOptions.Model("The head's backbone model file, when scoring images [default: found by the head's backbone name]");
         Option<DeviceSpec> device = CommonOptions.Device();
         Option<int> batchSize = CommonOptions.BatchSize();

@@ -17,16 +17,16 @@ public static class TrainHeadCommand
         var defaults = new TrainingOptions();
         var features = new Option<string>("--features") { Description = "Feature cache folder written by Extract", HelpName = "CACHE_DIR", Required = true };
         var output = new Option<string>("--out") { Description = "Head folder to write (must not exist unless --overwrite)", HelpName = "HEAD_DIR", Required = true };
-        var epochs = new Option<int>("--epochs") { Description = $"Passes over the training rows [default: {defaults.Epochs}]", DefaultValueFactory = _ => defaults.Epochs, Validators = { CommonOptions.Positive } };
-        var batchSize = new Option<int>("--batch-size") { Description = $"Rows per optimisation step [default: {defaults.BatchSize}]", DefaultValueFactory = _ => defaults.BatchSize, Validators = { CommonOptions.Positive } };
-        var learningRate = new Option<double>("--lr") { Description = $"Adam learning rate [default: {defaults.LearningRate.ToString(CultureInfo.InvariantCulture)}]", DefaultValueFactory = _ => defaults.LearningRate };
-        var validationSplit = new Option<double>("--val-split") { Description = $"Stratified validation fraction when no row has split=val [default: {defaults.ValidationSplit.ToString(CultureInfo.InvariantCulture)}]", DefaultValueFactory = _ => defaults.ValidationSplit };
-        var seed = new Option<int>("--seed") { Description = $"Seed for initialisation, split and shuffling [default: {defaults.Seed}]", DefaultValueFactory = _ => defaults.Seed };
-        var classWeights = new Option<ClassWeighting>("--class-weights") { Description = "Loss weights per class: none, or balanced (inverse class frequency) [default: none]", DefaultValueFactory = _ => ClassWeighting.None, HelpName = "none|balanced" };
-        var dropout = new Option<double>("--dropout") { Description = "Dropout rate after each hidden layer [default: 0]", DefaultValueFactory = _ => defaults.Dropout };
-        var patience = new Option<int>("--patience") { Description = "Stop after N epochs without better validation and keep the best weights; 0 = never [default: 0]", DefaultValueFactory = _ => defaults.Patience };
+        var epochs = new Option<int>("--epochs") { Description = $"Passes over the training rows", DefaultValueFactory = _ => defaults.Epochs, Validators = { CommonOptions.Positive } };
+        var batchSize = new Option<int>("--batch-size") { Description = $"Rows per optimisation step", DefaultValueFactory = _ => defaults.BatchSize, Validators = { CommonOptions.Positive } };
+        var learningRate = new Option<double>("--lr") { Description = $"Adam learning rate", DefaultValueFactory = _ => defaults.LearningRate };
+        var validationSplit = new Option<double>("--val-split") { Description = $"Stratified validation fraction when no row has split=val", DefaultValueFactory = _ => defaults.ValidationSplit };
+        var seed = new Option<int>("--seed") { Description = $"Seed for initialisation, split and shuffling", DefaultValueFactory = _ => defaults.Seed };
+        var classWeights = new Option<ClassWeighting>("--class-weights") { Description = "Loss weights per class: none, or balanced (inverse class frequency) [default: none]", HelpName = "none|balanced" };
+        var dropout = new Option<double>("--dropout") { Description = "Dropout rate after each hidden layer", DefaultValueFactory = _ => defaults.Dropout };
+        var patience = new Option<int>("--patience") { Description = "Stop after N epochs without better validation and keep the best weights; 0 = never", DefaultValueFactory = _ => defaults.Patience };
         var noStandardize = new Option<bool>("--no-standardize") { Description = "Feed raw features instead of standardising them with the training rows' mean/std [default: off]" };
-        var device = new Option<string>("--device") { Description = "Where TorchSharp trains: cpu or cuda[:N] (needs the TorchSharp-cuda-linux package) [default: cpu]", DefaultValueFactory = _ => "cpu", HelpName = "cpu|cuda" };
+        var device = new Option<string>("--device") { Description = "Where TorchSharp trains: cpu or cuda[:N] (needs the TorchSharp-cuda-linux package)", DefaultValueFactory = _ => "cpu", HelpName = "cpu|cuda" };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace an existing head folder once the new one is complete [default: off]" };
 
         var root = new RootCommand("TrainHead: train the seed's Dense(1024) → Dense(256) → Dense(N, softmax) head on cached features.")

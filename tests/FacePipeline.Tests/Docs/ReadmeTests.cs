@@ -1,0 +1,66 @@
+using System.Text.RegularExpressions;
+using FacePipeline.Cli;
+using FacePipeline.Tests.TestSupport;
+using Xunit;
+
+namespace FacePipeline.Tests.Docs;
+
+/// <summary>The README documents every option and its examples run as written.</summary>
+public sealed partial class ReadmeTests
+{
+    private static readonly string Readme = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "README.md"));
+
+    public static TheoryData<string> Programs => new() { "Extract", "TrainHead", "Predict", "Predict evaluate" };
+
+    [Theory]
+    [MemberData(nameof(Programs))]
+    public async Task Every_option_of_every_program_is_in_the_readme(string program)
+    {
+        string[] words = program.Split(' ');
+        CliRun help = await Run(words[0], [.. words.Skip(1), "--help"]);
+        Assert.Equal(ExitCodes.Success, help.ExitCode);
+        string[] options = OptionPattern().Matches(help.Out).Select(m => m.Groups[1].Value)
+            .Where(o => o is not "--help" and not "--version").Distinct().ToArray();
+        Assert.NotEmpty(options);
+        Assert.All(options, option => Assert.Contains(option, Readme, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_stage_examples_run_as_written()
+    {
+        using var temp = new TempFolder();
+        string[] examples = Readme.Split('\n')
+            .Select(line => line.Trim())
+            .Where(line => line.StartsWith("scripts/extract ", StringComparison.Ordinal)
+                || line.StartsWith("scripts/train-head ", StringComparison.Ordinal)
+                || line.StartsWith("scripts/predict ", StringComparison.Ordinal))
+            .ToArray();
+        Assert.True(examples.Length >= 8, $"found {examples.Length} examples");
+        foreach (string example in examples)
+        {
+            string[] words = example.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+                .Select(word => word.StartsWith("data/", StringComparison.Ordinal) ? Path.Combine(TestPaths.RepoRoot, word)
+                    : word.StartsWith("runs/example/", StringComparison.Ordinal) ? temp.Combine(word["runs/example/".Length..])
+                    : word)
+                .ToArray();
+            string program = words[0] switch
+            {
+                "scripts/extract" => "Extract",
+                "scripts/train-head" => "TrainHead",
+                _ => "Predict",
+            };
+            CliRun run = await Run(program, words[1..]);
+            Assert.True(run.ExitCode == ExitCodes.Success, $"{example} exited {run.ExitCode}: {run.Error}");
+        }
+    }
+
+    private static Task<CliRun> Run(string program, string[] args) => program switch
+    {
+        "Extract" => CliRun.Extract(args),
+        "TrainHead" => CliRun.TrainHead(args),
+        _ => CliRun.Predict(args),
+    };
+
+    [GeneratedRegex(@"^\s+(?:-\S+, )*(--[a-z0-9-]+)", RegexOptions.Multiline)]
+    private static partial Regex OptionPattern();
+}
