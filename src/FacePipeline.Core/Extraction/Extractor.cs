@@ -37,25 +37,27 @@ public sealed class Extractor
         Directory.CreateDirectory(folder);
         RemoveAbandonedTemporaries(folder, prefix);
 
-        FeatureCacheReader everything = await FeatureCacheReader.OpenAsync(folder, null, mustExist: false, cancellationToken);
-        FeatureCachePart? foreign = everything.Parts.FirstOrDefault(p => !p.Identity.Matches(backbone.Identity));
-        FeatureCacheReader own = await FeatureCacheReader.OpenAsync(folder, prefix, mustExist: false, cancellationToken);
+        List<FeatureCachePart> parts = await FeatureCacheReader.ListPartsAsync(folder, null, cancellationToken);
+        List<FeatureCachePart> own = parts.Where(p => Path.GetFileName(p.FilePath).StartsWith(prefix, StringComparison.Ordinal)).ToList();
         if (options.Rebuild)
         {
-            foreach (FeatureCachePart part in own.Parts)
+            foreach (FeatureCachePart part in own)
             {
                 File.Delete(part.FilePath);
             }
 
-            own = await FeatureCacheReader.OpenAsync(folder, prefix, mustExist: false, cancellationToken);
-            foreign = own.Parts.Count == 0 ? everything.Parts.FirstOrDefault(p => !p.FilePath.Contains(prefix, StringComparison.Ordinal) && !p.Identity.Matches(backbone.Identity)) : null;
+            parts = parts.Except(own).ToList();
+            own.Clear();
         }
 
+        FeatureCachePart? foreign = parts.FirstOrDefault(p => !p.Identity.Matches(backbone.Identity));
         if (foreign is not null)
         {
+            string remedy = own.Contains(foreign)
+                ? "use another --out folder, or --rebuild to recompute it with this backbone"
+                : "its parts belong to other shards: rebuild every shard, or use another --out folder";
             throw new FeatureCacheException(
-                $"{folder}: cache was made by backbone {foreign.Identity} ({Path.GetFileName(foreign.FilePath)}), not {backbone.Identity}; "
-                + "use another --out folder, or --rebuild to recompute it with this backbone");
+                $"{folder}: cache was made by backbone {foreign.Identity} ({Path.GetFileName(foreign.FilePath)}), not {backbone.Identity}; {remedy}");
         }
 
         List<LabelledImage> images = options.Images.Where(image => options.Shard.Contains(image.Path)).ToList();
@@ -67,7 +69,7 @@ public sealed class Extractor
         int changed = 0;
         int cached = 0;
         var alreadyCached = new HashSet<string>(StringComparer.Ordinal);
-        foreach (FeatureCachePart part in own.Parts)
+        foreach (FeatureCachePart part in own)
         {
             (int partRemoved, int partChanged, int partKept) = await ReconcilePartAsync(part, wanted, alreadyCached, cancellationToken);
             removed += partRemoved;

@@ -43,7 +43,29 @@ public sealed class FeatureCacheReader
                 : new FeatureCacheReader(folder, []);
         }
 
+        List<FeatureCachePart> parts = await ListPartsAsync(folder, partPrefix, cancellationToken);
+        FeatureCachePart? odd = parts.FirstOrDefault(p => !p.Identity.Matches(parts[0].Identity));
+        if (odd is not null)
+        {
+            throw new FeatureCacheException(
+                $"{odd.FilePath}: made by backbone {odd.Identity}, but {Path.GetFileName(parts[0].FilePath)} by {parts[0].Identity}; a cache holds one backbone's features (re-run Extract with --rebuild)");
+        }
+
+        return new FeatureCacheReader(folder, parts);
+    }
+
+    /// <summary>
+    /// Lists the visible part files of <paramref name="folder"/> (only those starting with <paramref name="partPrefix"/>
+    /// when given) with their metadata, without checking that they share one backbone.
+    /// </summary>
+    public static async Task<List<FeatureCachePart>> ListPartsAsync(string folder, string? partPrefix, CancellationToken cancellationToken = default)
+    {
         var parts = new List<FeatureCachePart>();
+        if (!Directory.Exists(folder))
+        {
+            return parts;
+        }
+
         foreach (string file in Directory.GetFiles(folder, FeatureCacheSchema.PartPattern).Order(StringComparer.Ordinal))
         {
             string name = Path.GetFileName(file);
@@ -55,14 +77,7 @@ public sealed class FeatureCacheReader
             parts.Add(await ReadPartAsync(file, cancellationToken));
         }
 
-        FeatureCachePart? odd = parts.FirstOrDefault(p => !p.Identity.Matches(parts[0].Identity));
-        if (odd is not null)
-        {
-            throw new FeatureCacheException(
-                $"{odd.FilePath}: made by backbone {odd.Identity}, but {Path.GetFileName(parts[0].FilePath)} by {parts[0].Identity}; a cache holds one backbone's features (re-run Extract with --rebuild)");
-        }
-
-        return new FeatureCacheReader(folder, parts);
+        return parts;
     }
 
     /// <summary>Reads every row of every part, features included, one row group at a time.</summary>
