@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using System.Globalization;
 using FacePipeline.Backbones;
 using FacePipeline.Dataset;
 
@@ -68,6 +69,12 @@ public static class CommonOptions
     /// <summary>Validator: the value must be at least 1.</summary>
     public static void Positive(OptionResult result)
     {
+        // A value that is not a number already carries the parser's own error, and reading it would throw.
+        if (result.Tokens.Count > 0 && !int.TryParse(result.Tokens[^1].Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out _))
+        {
+            return;
+        }
+
         if (result.GetValueOrDefault<int>() < 1)
         {
             result.AddError($"{result.Option.Name} must be at least 1");

@@ -77,6 +77,8 @@ public sealed class Extractor
             cached += partKept;
         }
 
+        cached += await AdoptOtherLayoutRowsAsync(parts, prefix, wanted, alreadyCached, cancellationToken);
+
         foreach ((string path, (LabelledImage Image, string Sha256) entry) in wanted)
         {
             if (!alreadyCached.Contains(path))
@@ -142,6 +144,42 @@ public sealed class Extractor
         }
 
         return wanted;
+    }
+
+    /// <summary>
+    /// Counts as cached the rows of this shard's images that parts of another shard layout already hold (a sharded run
+    /// over a cache made unsharded or with another N), so they are not computed a second time. Those parts belong to
+    /// another layout and are never rewritten here, so a row there with other bytes is refused instead of duplicated.
+    /// </summary>
+    private static async Task<int> AdoptOtherLayoutRowsAsync(
+        IReadOnlyList<FeatureCachePart> parts,
+        string prefix,
+        Dictionary<string, (LabelledImage Image, string Sha256)> wanted,
+        HashSet<string> alreadyCached,
+        CancellationToken cancellationToken)
+    {
+        int adopted = 0;
+        foreach (FeatureCachePart part in parts.Where(p => !Path.GetFileName(p.FilePath).StartsWith(prefix, StringComparison.Ordinal)))
+        {
+            await foreach (FeatureRow row in FeatureCacheReader.ReadPartRowsAsync(part, includeFeatures: false, cancellationToken))
+            {
+                if (!wanted.TryGetValue(row.Path, out (LabelledImage Image, string Sha256) entry) || alreadyCached.Contains(row.Path))
+                {
+                    continue;
+                }
+
+                if (entry.Sha256 != row.Sha256)
+                {
+                    throw new FeatureCacheException(
+                        $"{part.FilePath}: holds {row.Path} with other bytes and belongs to another --shard layout; re-run Extract without --shard to update it");
+                }
+
+                alreadyCached.Add(row.Path);
+                adopted++;
+            }
+        }
+
+        return adopted;
     }
 
     /// <summary>

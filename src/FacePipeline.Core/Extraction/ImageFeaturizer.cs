@@ -62,6 +62,8 @@ public sealed class ImageFeaturizer
         {
             await foreach (Task<Decoded> pending in queue.Reader.ReadAllAsync(stop.Token))
             {
+                // ReadAllAsync checks the token only when the queue is empty; stop before the next decoded image.
+                cancellationToken.ThrowIfCancellationRequested();
                 Decoded decoded = await pending;
                 if (decoded.Failure is not null)
                 {

@@ -121,7 +121,16 @@ public sealed class FeatureCacheReader
                 values = new float[total];
                 var definition = new int[total];
                 var repetition = new int[total];
-                await group.ReadRawAsync(Field(FeatureCacheSchema.FeaturesColumn), values.AsMemory(), definition.AsMemory(), repetition.AsMemory(), cancellationToken);
+                try
+                {
+                    await group.ReadRawAsync(Field(FeatureCacheSchema.FeaturesColumn), values.AsMemory(), definition.AsMemory(), repetition.AsMemory(), cancellationToken);
+                }
+                catch (ArgumentException error)
+                {
+                    // More values than rows × length: Parquet.Net refuses to overflow the buffers.
+                    throw new FeatureCacheException(InconsistentLength(part.FilePath, featureLength), error);
+                }
+
                 CheckRowStarts(repetition, rows, featureLength, part.FilePath);
             }
 
@@ -168,8 +177,11 @@ public sealed class FeatureCacheReader
             int start = i * featureLength;
             if (repetition[start] != 0 || (featureLength > 1 && repetition[start + featureLength - 1] != 1))
             {
-                throw new FeatureCacheException($"{file}: feature vectors of inconsistent length (expected {featureLength} per row); re-run Extract with --rebuild");
+                throw new FeatureCacheException(InconsistentLength(file, featureLength));
             }
         }
     }
+
+    private static string InconsistentLength(string file, int featureLength) =>
+        $"{file}: feature vectors of inconsistent length (expected {featureLength} per row); re-run Extract with --rebuild";
 }

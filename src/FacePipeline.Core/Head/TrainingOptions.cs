@@ -60,5 +60,11 @@ public sealed record TrainingOptions
         {
             throw new ArgumentException("--patience must be 0 or more");
         }
+
+        string device = Device.Trim().ToLowerInvariant();
+        if (device != "cpu" && device != "cuda" && !(device.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(device.AsSpan(5), out int ordinal) && ordinal >= 0))
+        {
+            throw new ArgumentException($"--device '{Device}' is not a training device; use cpu, cuda or cuda:N");
+        }
     }
 }

@@ -64,7 +64,15 @@ public sealed class TrainingSet
                 + "train on a smaller manifest or a machine with more memory");
         }
 
-        var features = new float[checked((int)(reader.RowCount * featureLength))];
+        long values = reader.RowCount * featureLength;
+        if (values > Array.MaxLength)
+        {
+            throw new HeadException(
+                $"{cacheFolder}: {reader.RowCount} rows × {featureLength} features are {values} values, more than one float32 array holds ({Array.MaxLength}); "
+                + "train on a smaller manifest");
+        }
+
+        var features = new float[values];
         var labelOfRow = new List<string>();
         var validation = new List<bool>();
         int testSkipped = 0;

@@ -1,0 +1,219 @@
+using FacePipeline.Backbones;
+using FacePipeline.FeatureCache;
+using FacePipeline.Tests.TestSupport;
+using Parquet;
+using Xunit;
+
+namespace FacePipeline.Tests.FeatureCache;
+
+/// <summary>Cache parts: round trips, metadata identity, row groups, atomic commits and the refusals.</summary>
+public sealed class FeatureCacheTests : IDisposable
+{
+    private static readonly BackboneIdentity Fixture = HandWrittenPart.Identity("fixture", 4);
+
+    private readonly TempFolder temp = new();
+
+    [Fact]
+    public async Task Rows_round_trip_with_null_split_and_unicode()
+    {
+        FeatureRow[] rows =
+        [
+            new("s1/1.pgm", "s1", "train", new string('1', 64), [0.5f, -1.25f, float.MaxValue, 0f]),
+            new("s1/2.pgm", "s1", null, new string('2', 64), [1, 2, 3, 4]),
+            new("李雷/照片 1.jpg", "李雷", "test", new string('3', 64), [float.Epsilon, -0f, 1e-30f, 7]),
+        ];
+
+        await WritePartAsync(temp.Combine("part-a.parquet"), Fixture, rows);
+        FeatureCacheReader reader = await FeatureCacheReader.OpenAsync(temp.Path);
+        List<FeatureRow> back = await ReadAllAsync(reader);
+
+        Assert.Equal(3, reader.RowCount);
+        Assert.Equal(3, back.Count);
+        for (int i = 0; i < rows.Length; i++)
+        {
+            Assert.Equal(rows[i].Path, back[i].Path);
+            Assert.Equal(rows[i].Label, back[i].Label);
+            Assert.Equal(rows[i].Split, back[i].Split);
+            Assert.Equal(rows[i].Sha256, back[i].Sha256);
+            Assert.Equal(rows[i].Features, back[i].Features);
+        }
+    }
+
+    [Fact]
+    public async Task The_metadata_carries_the_backbone_identity()
+    {
+        var identity = new BackboneIdentity("vgg-like", new string('c', 64), "size=224x224;order=Bgr", "224x224", [7, 7, 2]);
+        await WritePartAsync(temp.Combine("part-a.parquet"), identity, [new FeatureRow("a", "s1", null, new string('0', 64), new float[98])]);
+
+        FeatureCacheReader reader = await FeatureCacheReader.OpenAsync(temp.Path);
+        await using FileStream stream = File.OpenRead(temp.Combine("part-a.parquet"));
+        await using ParquetReader parquet = await ParquetReader.CreateAsync(stream);
+
+        Assert.True(reader.Identity!.Matches(identity));
+        Assert.Equal([7, 7, 2], reader.Identity.FeatureShape);
+        Assert.Equal(98, reader.Identity.FeatureLength);
+        Assert.Equal("1", parquet.CustomMetadata["facepipeline.format_version"]);
+        Assert.Equal("vgg-like", parquet.CustomMetadata["facepipeline.backbone.name"]);
+        Assert.Equal(new string('c', 64), parquet.CustomMetadata["facepipeline.backbone.model_sha256"]);
+        Assert.Equal("[7,7,2]", parquet.CustomMetadata["facepipeline.backbone.feature_shape"]);
+        Assert.Equal("98", parquet.CustomMetadata["facepipeline.feature_length"]);
+        Assert.Equal(["path", "label", "split", "sha256", "features"], parquet.Schema.Fields.Select(f => f.Name));
+    }
+
+    [Fact]
+    public async Task More_rows_than_a_row_group_stream_back_in_order()
+    {
+        int count = FeatureCacheSchema.RowGroupRows * 2 + 37;
+        FeatureRow[] rows = Enumerable.Range(0, count)
+            .Select(i => new FeatureRow($"p/{i:D5}.png", $"s{i % 7}", i % 3 == 0 ? null : "train", i.ToString("D64"), [i, -i, i * 0.5f, 1]))
+            .ToArray();
+
+        await WritePartAsync(temp.Combine("part-big.parquet"), Fixture, rows);
+        await using (FileStream stream = File.OpenRead(temp.Combine("part-big.parquet")))
+        await using (ParquetReader parquet = await ParquetReader.CreateAsync(stream))
+        {
+            Assert.Equal(3, parquet.RowGroupCount);
+        }
+
+        List<FeatureRow> back = await ReadAllAsync(await FeatureCacheReader.OpenAsync(temp.Path));
+        Assert.Equal(count, back.Count);
+        for (int i = 0; i < count; i++)
+        {
+            Assert.Equal(rows[i].Path, back[i].Path);
+            Assert.Equal(rows[i].Split, back[i].Split);
+            Assert.Equal(rows[i].Features, back[i].Features);
+        }
+    }
+
+    [Fact]
+    public async Task An_uncommitted_part_leaves_nothing_visible_and_no_temporary_after_dispose()
+    {
+        string final = temp.Combine("part-x.parquet");
+        FeatureCachePartWriter writer = await FeatureCachePartWriter.CreateAsync(final, Fixture, "test");
+        await writer.AddAsync(HandWrittenPart.Row("a", "s1", 1, 2, 3, 4));
+
+        FeatureCacheReader during = await FeatureCacheReader.OpenAsync(temp.Path);
+        Assert.Empty(during.Parts);
+        Assert.False(File.Exists(final));
+        Assert.Single(Directory.GetFiles(temp.Path), f => Path.GetFileName(f).StartsWith(".part-x.parquet.", StringComparison.Ordinal));
+
+        await writer.DisposeAsync();
+
+        Assert.Empty(Directory.GetFileSystemEntries(temp.Path));
+    }
+
+    [Fact]
+    public async Task A_committed_part_replaces_its_file_atomically()
+    {
+        string final = temp.Combine("part-x.parquet");
+        await WritePartAsync(final, Fixture, [HandWrittenPart.Row("old", "s1", 1, 1, 1, 1)]);
+        await WritePartAsync(final, Fixture, [HandWrittenPart.Row("new", "s2", 2, 2, 2, 2)]);
+
+        FeatureRow row = Assert.Single(await ReadAllAsync(await FeatureCacheReader.OpenAsync(temp.Path)));
+
+        Assert.Equal("new", row.Path);
+        Assert.Equal(["part-x.parquet"], Directory.GetFileSystemEntries(temp.Path).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task The_writer_refuses_a_vector_of_another_length()
+    {
+        await using FeatureCachePartWriter writer = await FeatureCachePartWriter.CreateAsync(temp.Combine("part-x.parquet"), Fixture, "test");
+
+        FeatureCacheException error = await Assert.ThrowsAsync<FeatureCacheException>(() => writer.AddAsync(HandWrittenPart.Row("s1/odd.pgm", "s1", 1, 2, 3)));
+
+        Assert.Equal("s1/odd.pgm: feature vector has 3 values, the cache holds 4", error.Message);
+    }
+
+    [Theory]
+    [InlineData(new[] { 3 })]
+    [InlineData(new[] { 4, 3 })]
+    [InlineData(new[] { 3, 5 })]
+    [InlineData(new[] { 5 })]
+    [InlineData(new[] { 4, 4, 6 })]
+    public async Task A_part_with_feature_lists_of_another_length_is_refused(int[] lengths)
+    {
+        string part = temp.Combine("part-bad.parquet");
+        FeatureRow[] rows = lengths.Select((n, i) => HandWrittenPart.Row($"r{i}", "s1", Enumerable.Range(1, n).Select(v => (float)v).ToArray())).ToArray();
+        await HandWrittenPart.WriteAsync(part, Fixture, rows);
+
+        FeatureCacheReader reader = await FeatureCacheReader.OpenAsync(temp.Path);
+        FeatureCacheException error = await Assert.ThrowsAsync<FeatureCacheException>(() => ReadAllAsync(reader));
+
+        Assert.Equal($"{part}: feature vectors of inconsistent length (expected 4 per row); re-run Extract with --rebuild", error.Message);
+    }
+
+    [Fact]
+    public async Task Parts_from_two_backbones_in_one_folder_are_refused()
+    {
+        await WritePartAsync(temp.Combine("part-a.parquet"), Fixture, [HandWrittenPart.Row("a", "s1", 1, 2, 3, 4)]);
+        BackboneIdentity other = Fixture with { ModelSha256 = new string('b', 64) };
+        await WritePartAsync(temp.Combine("part-b.parquet"), other, [HandWrittenPart.Row("b", "s1", 1, 2, 3, 4)]);
+
+        FeatureCacheException error = await Assert.ThrowsAsync<FeatureCacheException>(() => FeatureCacheReader.OpenAsync(temp.Path));
+
+        Assert.StartsWith($"{temp.Combine("part-b.parquet")}: made by backbone fixture (sha256 bbbbbbbbbbbb…, 4), but part-a.parquet by fixture (sha256 aaaaaaaaaaaa…, 4);", error.Message, StringComparison.Ordinal);
+        Assert.EndsWith("a cache holds one backbone's features (re-run Extract with --rebuild)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Only_visible_parts_with_the_asked_prefix_are_read()
+    {
+        await WritePartAsync(temp.Combine("part-a.parquet"), Fixture, [HandWrittenPart.Row("a", "s1", 1, 2, 3, 4)]);
+        await WritePartAsync(temp.Combine("part-shard1of2-a.parquet"), Fixture, [HandWrittenPart.Row("b", "s1", 1, 2, 3, 4)]);
+        File.WriteAllText(temp.Combine(".part-c.parquet"), "a temporary left by a crash");
+        File.WriteAllText(temp.Combine("errors.csv"), "path,reason\n");
+
+        Assert.Equal(2, (await FeatureCacheReader.OpenAsync(temp.Path)).RowCount);
+        Assert.Equal(1, (await FeatureCacheReader.OpenAsync(temp.Path, "part-shard1of2-")).RowCount);
+    }
+
+    [Fact]
+    public async Task Missing_folders_unreadable_parts_and_foreign_parquet_are_refused_with_a_way_out()
+    {
+        string missing = temp.Combine("none");
+        Assert.Equal($"{missing}: feature cache not found; run Extract first", (await Assert.ThrowsAsync<FeatureCacheException>(() => FeatureCacheReader.OpenAsync(missing))).Message);
+        Assert.Empty((await FeatureCacheReader.OpenAsync(missing, mustExist: false)).Parts);
+
+        File.WriteAllText(temp.Combine("part-garbage.parquet"), "not parquet at all");
+        FeatureCacheException garbage = await Assert.ThrowsAsync<FeatureCacheException>(() => FeatureCacheReader.OpenAsync(temp.Path));
+        Assert.StartsWith($"{temp.Combine("part-garbage.parquet")}: not a readable Parquet file (", garbage.Message, StringComparison.Ordinal);
+        Assert.EndsWith("; delete it or re-run Extract with --rebuild", garbage.Message, StringComparison.Ordinal);
+        File.Delete(temp.Combine("part-garbage.parquet"));
+
+        string foreign = temp.Combine("part-foreign.parquet");
+        await HandWrittenPart.WriteAsync(foreign, Fixture, [HandWrittenPart.Row("a", "s1", 1, 2, 3, 4)], new Dictionary<string, string> { ["writer"] = "pandas" });
+        FeatureCacheException notOurs = await Assert.ThrowsAsync<FeatureCacheException>(() => FeatureCacheReader.OpenAsync(temp.Path));
+        Assert.Equal($"{foreign}: not a FacePipeline feature cache part (metadata 'facepipeline.format_version' missing)", notOurs.Message);
+
+        var future = FeatureCacheSchema.Metadata(Fixture, "9.9");
+        future["facepipeline.format_version"] = "2";
+        await HandWrittenPart.WriteAsync(foreign, Fixture, [HandWrittenPart.Row("a", "s1", 1, 2, 3, 4)], future);
+        FeatureCacheException newer = await Assert.ThrowsAsync<FeatureCacheException>(() => FeatureCacheReader.OpenAsync(temp.Path));
+        Assert.Equal($"{foreign}: cache format version 2, this tool reads version 1; re-run Extract with --rebuild", newer.Message);
+    }
+
+    public void Dispose() => temp.Dispose();
+
+    private static async Task WritePartAsync(string path, BackboneIdentity identity, IEnumerable<FeatureRow> rows)
+    {
+        await using FeatureCachePartWriter writer = await FeatureCachePartWriter.CreateAsync(path, identity, "test");
+        foreach (FeatureRow row in rows)
+        {
+            await writer.AddAsync(row);
+        }
+
+        await writer.CommitAsync();
+    }
+
+    private static async Task<List<FeatureRow>> ReadAllAsync(FeatureCacheReader reader)
+    {
+        var rows = new List<FeatureRow>();
+        await foreach (FeatureRow row in reader.ReadRowsAsync())
+        {
+            rows.Add(row);
+        }
+
+        return rows;
+    }
+}
