@@ -146,8 +146,9 @@ internal sealed class BenchRunner
         TorchSharp.torch.set_num_threads(cores);
         Stats ort = GemmBench.OnnxRuntime(n, cores, options.Repeats, seconds);
         Say($"gemm onnxruntime {cores} threads: {ort.Median:F1} GFLOP/s");
-        // The limit is the best rate seen; a 1-thread figure above the all-core ones means the run was disturbed.
-        (string Name, double Rate) best = new[] { ($"torch {cores} threads", torchAll.Median), ("torch 1 thread", torchOne.Median), ($"onnxruntime {cores} threads", ort.Median) }.MaxBy(p => p.Item2);
+        // The limit is the best single run seen (a limit is a maximum; medians of a shared 2-core VM sit well below
+        // what the kernels reach, and inference then showed more than 100 % "of peak").
+        (string Name, double Rate) best = new[] { ($"torch {cores} threads", torchAll.Max), ("torch 1 thread", torchOne.Max), ($"onnxruntime {cores} threads", ort.Max) }.MaxBy(p => p.Item2);
         results["gemm_peak_gflops"] = Json.Round(best.Rate);
         results["gemm"] = new JsonObject { ["n"] = n, ["flop_per_call"] = 2.0 * n * n * n, ["peak_is"] = best.Name }
             .Put($"torch_{cores}_threads_gflops", torchAll)
