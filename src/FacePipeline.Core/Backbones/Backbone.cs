@@ -1,6 +1,5 @@
 using FacePipeline.Dataset;
 using FacePipeline.Imaging;
-using Google.Protobuf;
 using Onnx;
 
 namespace FacePipeline.Backbones;
@@ -79,15 +78,7 @@ public sealed class Backbone
             throw new BackboneException($"{onnxPath}: mean-image model not found");
         }
 
-        ModelProto model;
-        try
-        {
-            model = ModelProto.Parser.ParseFromFile(onnxPath);
-        }
-        catch (InvalidProtocolBufferException error)
-        {
-            throw new BackboneException($"{onnxPath}: not an ONNX model ({error.Message})", error);
-        }
+        ModelProto model = OnnxModelFile.Read(onnxPath);
 
         TensorProto tensor = model.Graph.Initializer.FirstOrDefault(t => t.Name == spec.Initializer)
             ?? throw new BackboneException($"{onnxPath}: no initializer named '{spec.Initializer}'");

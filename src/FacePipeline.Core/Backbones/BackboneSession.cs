@@ -1,5 +1,4 @@
 using FacePipeline.Imaging;
-using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 using Onnx;
 
@@ -173,15 +172,7 @@ public sealed class BackboneSession : IDisposable
 
     private static string WriteDynamicBatchModel(Backbone backbone, string[] candidates)
     {
-        ModelProto model;
-        try
-        {
-            model = ModelProto.Parser.ParseFromFile(backbone.ModelPath);
-        }
-        catch (InvalidProtocolBufferException error)
-        {
-            throw new BackboneException($"{backbone.ModelPath}: not an ONNX model ({error.Message})", error);
-        }
+        ModelProto model = OnnxModelFile.Read(backbone.ModelPath);
 
         // OnnxSharp sets the leading dimension of inputs, outputs, value infos and Reshape shapes to a symbolic 'N'.
         model.Graph.SetDim();
@@ -190,7 +181,7 @@ public sealed class BackboneSession : IDisposable
             try
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(candidate)!);
-                string temporary = candidate + $".{Environment.ProcessId}.tmp";
+                string temporary = $"{candidate}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
                 model.WriteToFile(temporary);
                 File.Move(temporary, candidate, overwrite: true);
                 return candidate;
