@@ -217,7 +217,7 @@ internal static class ReportWriter
                     : Invariant($"Extract runs at {F(ratio)} of inference alone, below the 0.9 target."))
                 + Invariant($" Decode, fill, hashing and Parquet cost {F(Json.Number(r, "extract.stages.ideal_pipeline_ms") - Json.Number(r, "extract.stages.inference_batch32_ms"))} ms per image against {F(Json.Number(r, "extract.stages.inference_batch32_ms"))} ms of inference, so the pipeline alone allows {F(ideal)}; the session open ({F(open)} s per run, {F(images)} images) brings that to {F(withOpen)}.")
                 + (probes.Length > 0 ? $" Featurisation alone on an open session, relative to inference: {probes}." : string.Empty)
-                + (ratio < withOpen - 0.05 ? " The rest of the gap is not in FacePipeline's stages: check the load average (other processes take the cores that inference and decoding share)." : string.Empty));
+                + (ratio < withOpen - 0.05 ? " The rest of the gap is not in FacePipeline's stages: a fresh session's first batches run slower than the warmed-up session that the 'inference alone' figure measures, and a shared machine varies between runs. On large sets the warm-up amortises." : string.Empty));
         }
 
         double rerunRatio = Json.Number(r, "rerun.ratio_to_first");
