@@ -61,19 +61,7 @@ internal static class HeadBench
     /// <summary>Writes <paramref name="head"/> as a head folder, as TrainHead does.</summary>
     public static void WriteHead(string folder, TrainedHead head, TrainingSet data, TrainingOptions options, string cacheFolder)
     {
-        EpochRecord last = head.History[^1];
-        var description = new HeadDescription
-        {
-            ToolVersion = ToolInfo.Version,
-            CreatedUtc = DateTimeOffset.UtcNow,
-            Architecture = new HeadArchitecture("dense-1024-256-softmax", data.FeatureLength, HeadModel.HiddenSizes, data.Labels.Count, "relu", "softmax", options.Dropout, options.Standardize),
-            Training = options,
-            Counts = new HeadCounts(head.TrainCount, head.ValidationCount, head.TestRowsSkipped, head.ClassesWithoutValidation),
-            Metrics = new HeadMetrics(head.History.Count, head.BestEpoch, last.Loss, last.Accuracy, head.ValidationLoss, head.ValidationAccuracy, head.History.Sum(e => e.Seconds)),
-            Backbone = data.Identity,
-            CacheFolder = Path.GetFullPath(cacheFolder),
-            SuggestedUnknownThreshold = head.SuggestedUnknownThreshold,
-        };
+        HeadDescription description = HeadDescriptionBuilder.Build(head, data, options, cacheFolder);
         HeadFolder.Write(folder, head, description, overwrite: true);
     }
 
@@ -125,13 +113,7 @@ internal static class HeadBench
     }
 
     /// <summary>Disposes a trained head's weight tensors.</summary>
-    public static void Dispose(TrainedHead head)
-    {
-        foreach (var weight in head.Weights.Values)
-        {
-            weight.Dispose();
-        }
-    }
+    public static void Dispose(TrainedHead head) => head.Dispose();
 
     private static double NextNormal(Random random) =>
         Math.Sqrt(-2.0 * Math.Log(1.0 - random.NextDouble())) * Math.Cos(2.0 * Math.PI * random.NextDouble());

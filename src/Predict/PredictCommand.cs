@@ -6,7 +6,6 @@ using FacePipeline.Evaluation;
 using FacePipeline.Extraction;
 using FacePipeline.Head;
 using FacePipeline.Prediction;
-using FacePipeline.Reporting;
 
 namespace FacePipeline.Cli.Predict;
 
@@ -59,60 +58,22 @@ public static class PredictCommand
             Backbone backbone = HeadPredictor.ResolveBackbone(classifier, parse.GetValue(model), BackboneCatalog.Default());
             using BackboneSession session = OpenSession(backbone, parse.GetValue(device)!, io);
             int k = Math.Min(parse.GetValue(topK), classifier.Labels.Count);
-            var rows = new List<string?[]>();
-            var failures = new List<ImageFailure>();
             var bar = new ProgressReporter(io, "images");
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            await foreach ((LabelledImage image, FacePrediction? prediction, string? failure) in HeadPredictor.PredictImagesAsync(
-                classifier, session, set, parse.GetValue(batchSize), k, threshold, token))
+            PredictionRun run = await PredictionRun.PredictAsync(classifier, session, set, parse.GetValue(batchSize), k, threshold, (done, failed, skipped) =>
             {
-                if (prediction is null)
+                if (skipped is not null)
                 {
-                    failures.Add(new ImageFailure(image.Path, failure!));
-                    io.WriteNote($"skipped: {image.Path}: {failure}");
-                }
-                else
-                {
-                    rows.Add(PredictionRow(prediction, k));
+                    io.WriteNote($"skipped: {skipped.Path}: {skipped.Reason}");
                 }
 
                 if (set.Count > 1)
                 {
-                    bar.Report(rows.Count + failures.Count, set.Count, clock.Elapsed.TotalSeconds, failures.Count);
+                    bar.Report(done, set.Count, clock.Elapsed.TotalSeconds, failed);
                 }
-            }
-
+            }, token);
             bar.Finish();
-            string[] header = PredictionHeader(k);
-            string? outPath = parse.GetValue(output);
-            if (outPath is null)
-            {
-                using Stream stdout = new MemoryStream();
-                CsvTable.Write(stdout, header, rows);
-                stdout.Position = 0;
-                using var reader = new StreamReader(stdout);
-                await io.Out.WriteAsync(await reader.ReadToEndAsync(token));
-                await io.Out.FlushAsync(token);
-            }
-            else
-            {
-                CsvTable.Write(outPath, header, rows);
-                if (failures.Count > 0)
-                {
-                    string errors = Path.ChangeExtension(outPath, ".errors.csv");
-                    CsvTable.Write(errors, ["path", "reason"], failures.Select(f => new[] { f.Path, f.Reason }));
-                }
-
-                io.WriteNote($"predict: {rows.Count} predicted, {failures.Count} failed; written to {outPath}");
-            }
-
-            if (parse.GetValue(strict) && failures.Count > 0)
-            {
-                io.WriteError($"{failures.Count} image(s) could not be read and --strict is set");
-                return ExitCodes.Failed;
-            }
-
-            return ExitCodes.Success;
+            return await WritePredictionsAsync(run, k, parse.GetValue(output), parse.GetValue(strict), io, token);
         });
         root.Subcommands.Add(EvaluateCommand(io));
         return CommandRunner.RunAsync(root, args, io, cancellationToken);
@@ -150,87 +111,15 @@ public static class PredictCommand
             }
 
             using HeadClassifier classifier = HeadClassifier.Load(CommandRunner.RequireFolder(parse.GetValue(head)!, "head folder"));
-            string? wantedSplit = parse.GetValue(split);
-            int k = parse.GetValue(topK);
-            var truth = new List<string>();
-            var ranked = new List<IReadOnlyList<string>>();
-            var scored = new List<FacePrediction>();
-            string source;
-            if (parse.GetValue(features) is string cache)
+            HeadEvaluation evaluation = await GatherAsync(parse, classifier, features, images, manifest, split, topK, model, device, batchSize, io, token);
+            if (evaluation.Count == 0)
             {
-                source = Path.GetFullPath(CommandRunner.RequireFolder(cache, "feature cache"));
-                await foreach ((var row, FacePrediction prediction) in HeadPredictor.PredictCacheAsync(classifier, cache, wantedSplit, k, token))
-                {
-                    truth.Add(row.Label);
-                    ranked.Add(prediction.Top.Select(t => t.Label).ToList());
-                    scored.Add(prediction);
-                }
-            }
-            else
-            {
-                IReadOnlyList<LabelledImage> set = CommonOptions.ReadImageSet(parse.GetValue(images), parse.GetValue(manifest))
-                    .Where(i => wantedSplit is null || string.Equals(i.Split, wantedSplit, StringComparison.OrdinalIgnoreCase)).ToList();
-                source = Path.GetFullPath(parse.GetValue(images) ?? parse.GetValue(manifest)!);
-                Backbone backbone = HeadPredictor.ResolveBackbone(classifier, parse.GetValue(model), BackboneCatalog.Default());
-                using BackboneSession session = OpenSession(backbone, parse.GetValue(device)!, io);
-                await foreach ((LabelledImage image, FacePrediction? prediction, string? failure) in HeadPredictor.PredictImagesAsync(
-                    classifier, session, set, parse.GetValue(batchSize), k, null, token))
-                {
-                    if (prediction is null)
-                    {
-                        io.WriteNote($"skipped: {image.Path}: {failure}");
-                        continue;
-                    }
-
-                    truth.Add(image.Label!);
-                    ranked.Add(prediction.Top.Select(t => t.Label).ToList());
-                    scored.Add(prediction);
-                }
+                throw new UsageException(evaluation.Split is null ? $"{evaluation.Source}: nothing to evaluate" : $"{evaluation.Source}: no rows with split '{evaluation.Split}'");
             }
 
-            if (truth.Count == 0)
-            {
-                throw new UsageException(wantedSplit is null ? $"{source}: nothing to evaluate" : $"{source}: no rows with split '{wantedSplit}'");
-            }
-
-            ClassificationReport report = ClassificationMetrics.Compute(truth, ranked, classifier.Labels.ToList(), k);
-            var misclassified = scored.Select((p, i) => (p, i)).Where(x => x.p.Label != truth[x.i])
-                .Select(x => new Misclassification(x.p.Path, truth[x.i], x.p.Label, x.p.Confidence)).ToList();
-            var context = new Dictionary<string, object?>
-            {
-                ["timestamp_utc"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
-                ["tool_version"] = ToolInfo.Version,
-                ["source"] = source,
-                ["split"] = wantedSplit,
-                ["head"] = new Dictionary<string, object?>
-                {
-                    ["folder"] = Path.GetFullPath(classifier.Folder),
-                    ["created_utc"] = classifier.Description.CreatedUtc,
-                    ["classes"] = classifier.Labels.Count,
-                    ["val_accuracy"] = classifier.Description.Metrics.ValAccuracy,
-                },
-                ["backbone"] = classifier.Description.Backbone,
-                ["min_accuracy"] = bar,
-            };
             string reportFolder = parse.GetValue(output)!;
-            EvaluationReportWriter.Write(reportFolder, report, misclassified, context);
-
-            string worst = string.Join(", ", report.Worst(3).Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Label} (f1 {c.F1:F2})")));
-            io.WriteNote(string.Create(CultureInfo.InvariantCulture,
-                $"evaluate: accuracy {report.Accuracy:F4} on {report.Count} images, top-{report.TopK} {report.TopKAccuracy:F4}, macro F1 {report.MacroF1:F4}; worst: {(worst.Length > 0 ? worst : "none")}"));
-            if (report.UnseenLabels.Count > 0)
-            {
-                io.WriteNote($"evaluate: {report.UnseenLabels.Count} label(s) the head never saw, counted as errors: {string.Join(", ", report.UnseenLabels.Take(10))}");
-            }
-
-            io.WriteNote($"evaluate: report written to {reportFolder}");
-            if (bar is double required && report.Accuracy < required)
-            {
-                io.WriteError(string.Create(CultureInfo.InvariantCulture, $"{reportFolder}: accuracy {report.Accuracy:F4} is below --min-accuracy {required}"));
-                return ExitCodes.BelowMinimumAccuracy;
-            }
-
-            return ExitCodes.Success;
+            ClassificationReport report = evaluation.WriteReport(reportFolder, bar);
+            return Summarise(report, reportFolder, bar, io);
         });
         return command;
     }
@@ -248,29 +137,71 @@ public static class PredictCommand
         return session;
     }
 
-    private static string[] PredictionHeader(int k)
+    private static async Task<int> WritePredictionsAsync(PredictionRun run, int k, string? outPath, bool strict, CommandIo io, CancellationToken token)
     {
-        var header = new List<string> { "path", "label", "confidence" };
-        for (int i = 1; i <= k; i++)
+        if (outPath is null)
         {
-            header.Add($"top{i}");
-            header.Add($"p{i}");
+            await PredictionCsvWriter.WriteAsync(io.Out, run.Predictions, k, token);
+        }
+        else
+        {
+            PredictionCsvWriter.Write(outPath, run.Predictions, run.Failures, k);
+            io.WriteNote($"predict: {run.Predictions.Count} predicted, {run.Failures.Count} failed; written to {outPath}");
         }
 
-        return header.ToArray();
-    }
-
-    private static string?[] PredictionRow(FacePrediction prediction, int k)
-    {
-        var row = new List<string?> { prediction.Path, prediction.Label, Probability(prediction.Confidence) };
-        for (int i = 0; i < k; i++)
+        if (strict && run.Failures.Count > 0)
         {
-            row.Add(i < prediction.Top.Count ? prediction.Top[i].Label : null);
-            row.Add(i < prediction.Top.Count ? Probability(prediction.Top[i].Probability) : null);
+            io.WriteError($"{run.Failures.Count} image(s) could not be read and --strict is set");
+            return ExitCodes.Failed;
         }
 
-        return row.ToArray();
+        return ExitCodes.Success;
     }
 
-    private static string Probability(double p) => p.ToString("0.######", CultureInfo.InvariantCulture);
+    private static async Task<HeadEvaluation> GatherAsync(
+        ParseResult parse,
+        HeadClassifier classifier,
+        Option<string?> features,
+        Option<string?> images,
+        Option<string?> manifest,
+        Option<string?> split,
+        Option<int> topK,
+        Option<string?> model,
+        Option<DeviceSpec> device,
+        Option<int> batchSize,
+        CommandIo io,
+        CancellationToken token)
+    {
+        if (parse.GetValue(features) is string cache)
+        {
+            return await HeadEvaluation.FromCacheAsync(classifier, CommandRunner.RequireFolder(cache, "feature cache"), parse.GetValue(split), parse.GetValue(topK), token);
+        }
+
+        IReadOnlyList<LabelledImage> set = CommonOptions.ReadImageSet(parse.GetValue(images), parse.GetValue(manifest));
+        Backbone backbone = HeadPredictor.ResolveBackbone(classifier, parse.GetValue(model), BackboneCatalog.Default());
+        using BackboneSession session = OpenSession(backbone, parse.GetValue(device)!, io);
+        return await HeadEvaluation.FromImagesAsync(
+            classifier, session, set, parse.GetValue(images) ?? parse.GetValue(manifest)!, parse.GetValue(split), parse.GetValue(batchSize), parse.GetValue(topK),
+            (path, failure) => io.WriteNote($"skipped: {path}: {failure}"), token);
+    }
+
+    private static int Summarise(ClassificationReport report, string reportFolder, double? bar, CommandIo io)
+    {
+        string worst = string.Join(", ", report.Worst(3).Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Label} (f1 {c.F1:F2})")));
+        io.WriteNote(string.Create(CultureInfo.InvariantCulture,
+            $"evaluate: accuracy {report.Accuracy:F4} on {report.Count} images, top-{report.TopK} {report.TopKAccuracy:F4}, macro F1 {report.MacroF1:F4}; worst: {(worst.Length > 0 ? worst : "none")}"));
+        if (report.UnseenLabels.Count > 0)
+        {
+            io.WriteNote($"evaluate: {report.UnseenLabels.Count} label(s) the head never saw, counted as errors: {string.Join(", ", report.UnseenLabels.Take(10))}");
+        }
+
+        io.WriteNote($"evaluate: report written to {reportFolder}");
+        if (bar is double required && report.Accuracy < required)
+        {
+            io.WriteError(string.Create(CultureInfo.InvariantCulture, $"{reportFolder}: accuracy {report.Accuracy:F4} is below --min-accuracy {required}"));
+            return ExitCodes.BelowMinimumAccuracy;
+        }
+
+        return ExitCodes.Success;
+    }
 }

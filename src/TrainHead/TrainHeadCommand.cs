@@ -1,6 +1,4 @@
 using System.CommandLine;
-using System.Diagnostics;
-using System.Globalization;
 using FacePipeline.Head;
 
 namespace FacePipeline.Cli.TrainHead;
@@ -58,60 +56,9 @@ public static class TrainHeadCommand
             }
 
             string cache = CommandRunner.RequireFolder(parse.GetValue(features)!, "feature cache");
-            string headFolder = parse.GetValue(output)!;
-            HeadFolder.EnsureWritable(headFolder, parse.GetValue(overwrite));
-            io.WriteNote($"train-head: {string.Join(", ", Describe(options))}");
-
-            TrainingSet data = await TrainingSet.LoadAsync(cache, token);
-            io.WriteNote($"train-head: {data.Count} rows ({data.TestRowsSkipped} test rows left out), {data.Labels.Count} labels, {data.FeatureLength} features from {data.Identity}");
-            var clock = Stopwatch.StartNew();
-            TrainedHead head = HeadTrainer.Train(data, options, e => io.WriteNote(FormatEpoch(e, options.Epochs)), token);
-            double seconds = clock.Elapsed.TotalSeconds;
-            if (head.ClassesWithoutValidation > 0)
-            {
-                io.WriteNote($"warning: {head.ClassesWithoutValidation} label(s) have a single training image and give none to validation");
-            }
-
-            EpochRecord last = head.History[^1];
-            var description = new HeadDescription
-            {
-                ToolVersion = ToolInfo.Version,
-                CreatedUtc = DateTimeOffset.UtcNow,
-                Architecture = new HeadArchitecture("dense-1024-256-softmax", data.FeatureLength, HeadModel.HiddenSizes, data.Labels.Count, "relu", "softmax", options.Dropout, options.Standardize),
-                Training = options,
-                Counts = new HeadCounts(head.TrainCount, head.ValidationCount, head.TestRowsSkipped, head.ClassesWithoutValidation),
-                Metrics = new HeadMetrics(head.History.Count, head.BestEpoch, last.Loss, last.Accuracy, head.ValidationLoss, head.ValidationAccuracy, head.History.Sum(e => e.Seconds)),
-                Backbone = data.Identity,
-                CacheFolder = Path.GetFullPath(cache),
-                SuggestedUnknownThreshold = head.SuggestedUnknownThreshold,
-            };
-            HeadFolder.Write(headFolder, head, description, parse.GetValue(overwrite));
-            foreach (var weight in head.Weights.Values)
-            {
-                weight.Dispose();
-            }
-
-            string validation = head.ValidationAccuracy is double accuracy
-                ? string.Create(CultureInfo.InvariantCulture, $"validation accuracy {accuracy:F4} ({head.ValidationCount} images, best epoch {head.BestEpoch})")
-                : "no validation rows";
-            io.WriteNote(string.Create(CultureInfo.InvariantCulture, $"train-head: {validation}; {head.History.Count} epochs in {seconds:F1} s; head written to {headFolder}"));
+            await HeadTrainingJob.RunAsync(cache, parse.GetValue(output)!, options, parse.GetValue(overwrite), io.WriteNote, token);
             return ExitCodes.Success;
         });
         return CommandRunner.RunAsync(root, args, io, cancellationToken);
-    }
-
-    private static IEnumerable<string> Describe(TrainingOptions o) =>
-    [
-        $"epochs={o.Epochs}", $"batch-size={o.BatchSize}", string.Create(CultureInfo.InvariantCulture, $"lr={o.LearningRate}"),
-        string.Create(CultureInfo.InvariantCulture, $"val-split={o.ValidationSplit}"), $"seed={o.Seed}", $"class-weights={o.ClassWeights.ToString().ToLowerInvariant()}",
-        string.Create(CultureInfo.InvariantCulture, $"dropout={o.Dropout}"), $"patience={o.Patience}", $"standardize={o.Standardize.ToString().ToLowerInvariant()}", $"device={o.Device}",
-    ];
-
-    private static string FormatEpoch(EpochRecord e, int epochs)
-    {
-        string validation = e.ValAccuracy is double accuracy
-            ? string.Create(CultureInfo.InvariantCulture, $", val_loss {e.ValLoss:F4}, val_accuracy {accuracy:F4}")
-            : string.Empty;
-        return string.Create(CultureInfo.InvariantCulture, $"epoch {e.Epoch}/{epochs}: loss {e.Loss:F4}, accuracy {e.Accuracy:F4}{validation} ({e.Seconds:F2} s)");
     }
 }

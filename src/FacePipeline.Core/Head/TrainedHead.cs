@@ -27,4 +27,14 @@ public sealed record TrainedHead(
     int TrainCount,
     int ValidationCount,
     int ClassesWithoutValidation,
-    int TestRowsSkipped);
+    int TestRowsSkipped) : IDisposable
+{
+    /// <summary>Disposes the weight tensors.</summary>
+    public void Dispose()
+    {
+        foreach (Tensor weight in Weights.Values)
+        {
+            weight.Dispose();
+        }
+    }
+}

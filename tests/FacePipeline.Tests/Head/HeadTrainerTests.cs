@@ -332,18 +332,8 @@ public sealed class HeadTrainerTests : IDisposable
         return TrainingSet.FromArrays(features.ToArray(), FeatureLength, labels, Identity);
     }
 
-    private static HeadDescription Describe(TrainedHead head, TrainingSet data, TrainingOptions options) => new()
-    {
-        ToolVersion = "test",
-        CreatedUtc = DateTimeOffset.UnixEpoch,
-        Architecture = new HeadArchitecture("dense-1024-256-softmax", data.FeatureLength, HeadModel.HiddenSizes, data.Labels.Count, "relu", "softmax", options.Dropout, options.Standardize),
-        Training = options,
-        Counts = new HeadCounts(head.TrainCount, head.ValidationCount, head.TestRowsSkipped, head.ClassesWithoutValidation),
-        Metrics = new HeadMetrics(head.History.Count, head.BestEpoch, head.History[^1].Loss, head.History[^1].Accuracy, head.ValidationLoss, head.ValidationAccuracy, 0),
-        Backbone = data.Identity,
-        CacheFolder = "memory",
-        SuggestedUnknownThreshold = head.SuggestedUnknownThreshold,
-    };
+    private static HeadDescription Describe(TrainedHead head, TrainingSet data, TrainingOptions options) =>
+        HeadDescriptionBuilder.Build(head, data, options, "memory");
 
     private async Task WriteCache(params (string Path, string Label, string? Split, float[] Features)[] rows)
     {
