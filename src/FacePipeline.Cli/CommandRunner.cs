@@ -1,15 +1,11 @@
 using System.CommandLine;
-using FacePipeline.Backbones;
-using FacePipeline.Dataset;
-using FacePipeline.FeatureCache;
-using FacePipeline.Head;
 
 namespace FacePipeline.Cli;
 
 /// <summary>
 /// The one place that maps a command's outcome to an exit code: parse errors and <see cref="UsageException"/> give 2
-/// with one line each, expected failures (bad data, refused caches, I/O) give 1 with one line; anything else is a
-/// bug and keeps its stack trace.
+/// with one line each, expected failures (any <see cref="FacePipelineException"/>, I/O) give 1 with one line;
+/// anything else is a bug and keeps its stack trace.
 /// </summary>
 public static class CommandRunner
 {
@@ -37,8 +33,7 @@ public static class CommandRunner
             io.WriteError(error.Message);
             return ExitCodes.Usage;
         }
-        catch (Exception error) when (error is BackboneException or ImageSetException or FeatureCacheException or HeadException
-            or IOException or UnauthorizedAccessException)
+        catch (Exception error) when (error is FacePipelineException or IOException or UnauthorizedAccessException)
         {
             io.WriteError(error.Message);
             return ExitCodes.Failed;

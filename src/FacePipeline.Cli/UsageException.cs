@@ -1,7 +1,7 @@
 namespace FacePipeline.Cli;
 
 /// <summary>The command line asks for something impossible (a missing input, conflicting options): exit code 2.</summary>
-public sealed class UsageException : Exception
+public sealed class UsageException : FacePipelineException
 {
     /// <summary>Creates the exception.</summary>
     public UsageException(string message)

@@ -1,7 +1,7 @@
 namespace FacePipeline.Backbones;
 
 /// <summary>A backbone cannot be found, described, loaded or run as asked; the message names the file and what to do.</summary>
-public sealed class BackboneException : Exception
+public sealed class BackboneException : FacePipelineException
 {
     /// <summary>Creates the exception.</summary>
     public BackboneException(string message)

@@ -1,7 +1,7 @@
 namespace FacePipeline.Dataset;
 
 /// <summary>An image folder or manifest cannot be read as asked; the message names the file and the problem.</summary>
-public sealed class ImageSetException : Exception
+public sealed class ImageSetException : FacePipelineException
 {
     /// <summary>Creates the exception.</summary>
     public ImageSetException(string message)

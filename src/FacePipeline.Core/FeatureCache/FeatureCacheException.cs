@@ -1,7 +1,7 @@
 namespace FacePipeline.FeatureCache;
 
 /// <summary>A feature cache cannot be read or written as asked; the message names the file and what to do.</summary>
-public sealed class FeatureCacheException : Exception
+public sealed class FeatureCacheException : FacePipelineException
 {
     /// <summary>Creates the exception.</summary>
     public FeatureCacheException(string message)

@@ -1,7 +1,7 @@
 namespace FacePipeline.Head;
 
 /// <summary>A head cannot be trained, written or loaded as asked; the message names the file and what to do.</summary>
-public sealed class HeadException : Exception
+public sealed class HeadException : FacePipelineException
 {
     /// <summary>Creates the exception.</summary>
     public HeadException(string message)

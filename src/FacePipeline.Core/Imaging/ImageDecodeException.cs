@@ -1,7 +1,7 @@
 namespace FacePipeline.Imaging;
 
 /// <summary>An image could not be turned into pixels; the message is the reason, written for a person.</summary>
-public sealed class ImageDecodeException : Exception
+public sealed class ImageDecodeException : FacePipelineException
 {
     /// <summary>Creates the exception with its reason.</summary>
     public ImageDecodeException(string reason)
