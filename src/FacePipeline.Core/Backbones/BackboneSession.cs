@@ -1,4 +1,5 @@
 using FacePipeline.Imaging;
+using FacePipeline.Storage;
 using Microsoft.ML.OnnxRuntime;
 using Onnx;
 
@@ -181,9 +182,7 @@ public sealed class BackboneSession : IDisposable
             try
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(candidate)!);
-                string temporary = $"{candidate}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
-                model.WriteToFile(temporary);
-                File.Move(temporary, candidate, overwrite: true);
+                AtomicFile.WriteByPath(candidate, model.WriteToFile);
                 return candidate;
             }
             catch (Exception error) when (error is IOException or UnauthorizedAccessException)

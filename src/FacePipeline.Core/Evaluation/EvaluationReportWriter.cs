@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using CsvHelper;
 using FacePipeline.Reporting;
+using FacePipeline.Storage;
 using ScottPlot;
 using ScottPlot.Colormaps;
 using ScottPlot.Panels;
@@ -12,7 +13,7 @@ namespace FacePipeline.Evaluation;
 
 /// <summary>
 /// Writes an evaluation report folder: <c>metrics.json</c>, <c>per-class.csv</c>, <c>confusion.csv</c>,
-/// <c>confusion.png</c> and <c>misclassified.csv</c>. Each file is written to <c>name.tmp</c> beside it and then renamed
+/// <c>confusion.png</c> and <c>misclassified.csv</c>. Each file is written through <see cref="AtomicFile"/> and renamed
 /// over the old one, so a reader never sees a half-written file.
 /// </summary>
 public static class EvaluationReportWriter
@@ -67,26 +68,8 @@ public static class EvaluationReportWriter
         WriteAtomically(reportDir, "misclassified.csv", stream => WriteMisclassifiedCsv(stream, misclassified));
     }
 
-    private static void WriteAtomically(string directory, string fileName, Action<Stream> write)
-    {
-        string path = Path.Combine(directory, fileName);
-        string temporaryPath = path + ".tmp";
-        try
-        {
-            using (var stream = new FileStream(temporaryPath, FileMode.Create, FileAccess.Write, FileShare.None))
-            {
-                write(stream);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporaryPath, path, overwrite: true);
-        }
-        finally
-        {
-            // Only left behind when writing failed.
-            File.Delete(temporaryPath);
-        }
-    }
+    private static void WriteAtomically(string directory, string fileName, Action<Stream> write) =>
+        AtomicFile.Write(Path.Combine(directory, fileName), write);
 
     private static void WriteMetricsJson(Stream stream, ClassificationReport report, IReadOnlyDictionary<string, object?> context)
     {

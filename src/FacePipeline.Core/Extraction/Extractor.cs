@@ -4,6 +4,7 @@ using FacePipeline.Backbones;
 using FacePipeline.Dataset;
 using FacePipeline.FeatureCache;
 using FacePipeline.Reporting;
+using FacePipeline.Storage;
 
 namespace FacePipeline.Extraction;
 
@@ -35,7 +36,7 @@ public sealed class Extractor
         string folder = Path.GetFullPath(options.CacheFolder);
         string prefix = options.Shard.PartPrefix;
         Directory.CreateDirectory(folder);
-        RemoveAbandonedTemporaries(folder, prefix);
+        AtomicFile.RemoveTemporaries(folder, prefix);
 
         List<FeatureCachePart> parts = await FeatureCacheReader.ListPartsAsync(folder, null, cancellationToken);
         List<FeatureCachePart> own = parts.Where(p => Path.GetFileName(p.FilePath).StartsWith(prefix, StringComparison.Ordinal)).ToList();
@@ -105,14 +106,6 @@ public sealed class Extractor
     /// <summary>Name of the errors file a shard writes.</summary>
     public static string ErrorsFileName(ShardSpec shard) =>
         shard.Count == 1 ? FeatureCacheSchema.ErrorsFileName : $"errors-shard{shard.Index}of{shard.Count}.csv";
-
-    private static void RemoveAbandonedTemporaries(string folder, string prefix)
-    {
-        foreach (string file in Directory.GetFiles(folder, $".{prefix}*.tmp"))
-        {
-            File.Delete(file);
-        }
-    }
 
     private static Dictionary<string, (LabelledImage Image, string Sha256)> HashImages(List<LabelledImage> images, List<ImageFailure> failures, CancellationToken cancellationToken)
     {

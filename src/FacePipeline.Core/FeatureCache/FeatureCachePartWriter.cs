@@ -1,4 +1,5 @@
 using FacePipeline.Backbones;
+using FacePipeline.Storage;
 using Parquet;
 using Parquet.Schema;
 
@@ -6,7 +7,7 @@ namespace FacePipeline.FeatureCache;
 
 /// <summary>
 /// Writes one cache part: rows are buffered into row groups of <see cref="FeatureCacheSchema.RowGroupRows"/>, written
-/// to a hidden temporary file in the cache folder, and the file is renamed into place only by
+/// to a hidden temporary file in the cache folder (named by <see cref="AtomicFile"/>), and the file is renamed into place only by
 /// <see cref="CommitAsync"/>. A part that is never committed (the process stopped, an error) leaves no visible trace.
 /// </summary>
 public sealed class FeatureCachePartWriter : IAsyncDisposable
@@ -39,7 +40,7 @@ public sealed class FeatureCachePartWriter : IAsyncDisposable
     {
         string folder = Path.GetDirectoryName(Path.GetFullPath(finalPath))!;
         Directory.CreateDirectory(folder);
-        string temporaryPath = Path.Combine(folder, $".{Path.GetFileName(finalPath)}.{Environment.ProcessId}.tmp");
+        string temporaryPath = AtomicFile.TemporaryPath(finalPath);
         var stream = new FileStream(temporaryPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
         ParquetWriter writer = await ParquetWriter.CreateAsync(FeatureCacheSchema.Schema, stream, cancellationToken: cancellationToken);
         writer.CustomMetadata = FeatureCacheSchema.Metadata(backbone, toolVersion);

@@ -2,13 +2,14 @@ using System.Globalization;
 using System.Text.Json;
 using FacePipeline.Backbones;
 using FacePipeline.Reporting;
+using FacePipeline.Storage;
 
 namespace FacePipeline.Head;
 
 /// <summary>
 /// A self-describing head folder: <c>weights.bin</c> (TorchSharp state), <c>labels.json</c> (index → label),
-/// <c>head.json</c>, <c>history.csv</c> and <c>training-curves.png</c>. Written into a temporary sibling folder and
-/// renamed into place, so a reader never sees half a head.
+/// <c>head.json</c>, <c>history.csv</c> and <c>training-curves.png</c>. Written through <see cref="AtomicFolder"/> (a temporary sibling folder
+/// renamed into place), so a reader never sees half a head.
 /// </summary>
 public static class HeadFolder
 {
@@ -40,16 +41,7 @@ public static class HeadFolder
     {
         string target = Path.GetFullPath(folder.TrimEnd('/', '\\'));
         EnsureWritable(target, overwrite);
-        string parent = Path.GetDirectoryName(target)!;
-        Directory.CreateDirectory(parent);
-        string staging = Path.Combine(parent, $".{Path.GetFileName(target)}.{Environment.ProcessId}.tmp");
-        if (Directory.Exists(staging))
-        {
-            Directory.Delete(staging, recursive: true);
-        }
-
-        Directory.CreateDirectory(staging);
-        try
+        AtomicFolder.Write(target, staging =>
         {
             using (var model = new HeadModel(head.InputSize, head.Labels.Count, description.Architecture.Dropout))
             {
@@ -67,26 +59,7 @@ public static class HeadFolder
                     e.Epoch.ToString(CultureInfo.InvariantCulture), Number(e.Loss), Number(e.Accuracy), Number(e.ValLoss), Number(e.ValAccuracy), Number(e.Seconds),
                 }));
             TrainingCurvesPlot.Write(Path.Combine(staging, CurvesFileName), head.History);
-
-            if (Directory.Exists(target))
-            {
-                string old = Path.Combine(parent, $".{Path.GetFileName(target)}.{Environment.ProcessId}.old");
-                Directory.Move(target, old);
-                Directory.Move(staging, target);
-                Directory.Delete(old, recursive: true);
-            }
-            else
-            {
-                Directory.Move(staging, target);
-            }
-        }
-        finally
-        {
-            if (Directory.Exists(staging))
-            {
-                Directory.Delete(staging, recursive: true);
-            }
-        }
+        });
     }
 
     /// <summary>Fails early (before training) when <paramref name="folder"/> exists and may not be replaced.</summary>

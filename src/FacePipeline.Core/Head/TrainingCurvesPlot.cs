@@ -1,3 +1,4 @@
+using FacePipeline.Storage;
 using ScottPlot;
 using ScottPlot.Plottables;
 using ScottPlot.TickGenerators;
@@ -12,7 +13,7 @@ public static class TrainingCurvesPlot
 
     /// <summary>
     /// Writes the loss and accuracy curves of <paramref name="history"/> to <paramref name="pngPath"/>, training and,
-    /// for the epochs that have them, validation values. The image is written to <c>pngPath.tmp</c> and renamed over
+    /// for the epochs that have them, validation values. The image is written through <see cref="AtomicFile"/> and renamed over
     /// <paramref name="pngPath"/>; its folder must exist.
     /// </summary>
     /// <param name="pngPath">Where to write the PNG; an existing file is replaced.</param>
@@ -48,17 +49,7 @@ public static class TrainingCurvesPlot
         using Image image = multiplot.Render(WidthPx, HeightPx);
         byte[] png = image.GetImageBytes(ImageFormat.Png, 100);
 
-        string temporaryPath = pngPath + ".tmp";
-        try
-        {
-            File.WriteAllBytes(temporaryPath, png);
-            File.Move(temporaryPath, pngPath, overwrite: true);
-        }
-        finally
-        {
-            // Only left behind when writing failed.
-            File.Delete(temporaryPath);
-        }
+        AtomicFile.Write(pngPath, stream => stream.Write(png));
     }
 
     private static void AddCurves(

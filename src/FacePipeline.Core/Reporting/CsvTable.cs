@@ -1,10 +1,11 @@
 using CsvHelper;
+using FacePipeline.Storage;
 
 namespace FacePipeline.Reporting;
 
 /// <summary>
 /// Plain CSV output (RFC 4180 quoting, header first, LF line ends, UTF-8 without BOM) through CsvHelper. Files are
-/// written to a temporary name and renamed into place, so a reader never sees half a file.
+/// written through <see cref="AtomicFile"/>, so a reader never sees half a file.
 /// </summary>
 public static class CsvTable
 {
@@ -14,20 +15,7 @@ public static class CsvTable
     /// <summary>Writes <paramref name="header"/> and <paramref name="rows"/> to <paramref name="path"/> atomically.</summary>
     public static void Write(string path, IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string?>> rows)
     {
-        string temporary = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write))
-            {
-                Write(stream, header, rows);
-            }
-
-            File.Move(temporary, path, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temporary);
-        }
+        AtomicFile.Write(path, stream => Write(stream, header, rows));
     }
 
     /// <summary>Writes <paramref name="header"/> and <paramref name="rows"/> to a stream (left open).</summary>

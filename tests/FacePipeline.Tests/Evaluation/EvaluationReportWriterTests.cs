@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Text.Json;
 using FacePipeline.Evaluation;
 using FacePipeline.Head;
+using FacePipeline.Storage;
 using Xunit;
 
 namespace FacePipeline.Tests.Evaluation;
@@ -155,7 +156,7 @@ public sealed class EvaluationReportWriterTests : IDisposable
         EvaluationReportWriter.Write(reportDir, ThreeClassReport(), [], new Dictionary<string, object?>());
 
         Assert.Equal(["path,true,predicted,confidence"], File.ReadAllLines(Path.Combine(reportDir, "misclassified.csv")));
-        Assert.Empty(Directory.GetFiles(reportDir, "*.tmp"));
+        Assert.Empty(Directory.GetFiles(reportDir, AtomicFile.TemporaryPattern()));
     }
 
     [Fact]
@@ -191,7 +192,7 @@ public sealed class EvaluationReportWriterTests : IDisposable
         (int width, int height) = AssertPng(withPath);
         Assert.True(width > height, $"two panels side by side: {width}x{height}");
         AssertPng(withoutPath);
-        Assert.False(File.Exists(withPath + ".tmp"));
+        Assert.Empty(Directory.GetFiles(_root, AtomicFile.TemporaryPattern()));
     }
 
     [Fact]
