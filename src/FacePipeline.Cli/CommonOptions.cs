@@ -3,6 +3,7 @@ using System.CommandLine.Parsing;
 using System.Globalization;
 using FacePipeline.Backbones;
 using FacePipeline.Dataset;
+using FacePipeline.Extraction;
 
 namespace FacePipeline.Cli;
 
@@ -29,7 +30,7 @@ public static class CommonOptions
     public static Option<int> BatchSize() => new("--batch-size")
     {
         Description = "Images per inference batch",
-        DefaultValueFactory = _ => 32,
+        DefaultValueFactory = _ => ExtractionOptions.DefaultBatchSize,
         Validators = { Positive },
     };
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using FacePipeline.Backbones;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -162,24 +163,21 @@ public static class HeadTrainer
 
     private static Device TorchDevice(string device)
     {
-        string name = device.Trim().ToLowerInvariant();
-        if (name == "cpu")
+        DeviceSpec spec = DeviceSpec.TryParse(device, out DeviceSpec? parsed) && parsed.Kind != DeviceKind.Auto
+            ? parsed
+            : throw new HeadException($"{device}: not a training device; use cpu or cuda[:N]");
+        if (spec.Kind == DeviceKind.Cpu)
         {
             return CPU;
         }
 
-        if (name.StartsWith("cuda", StringComparison.Ordinal))
+        if (!torch.cuda.is_available())
         {
-            if (!torch.cuda.is_available())
-            {
-                throw new HeadException(
-                    $"{device}: CUDA is not available to TorchSharp (this build references TorchSharp-cpu); reference TorchSharp-cuda-linux instead (see README, 'GPU') or use --device cpu");
-            }
-
-            return torch.device(name);
+            throw new HeadException(
+                $"{device}: CUDA is not available to TorchSharp (this build references TorchSharp-cpu); reference TorchSharp-cuda-linux instead (see README, 'GPU') or use --device cpu");
         }
 
-        throw new HeadException($"{device}: not a training device; use cpu or cuda[:N]");
+        return torch.device(spec.ToString());
     }
 
     private static Tensor Rows(Tensor source, int[] rows) =>

@@ -1,3 +1,5 @@
+using FacePipeline.Backbones;
+
 namespace FacePipeline.Head;
 
 /// <summary>How a head is trained; the defaults are the seed's (batch 32, 20 epochs, Adam 0.001, 15 % validation, seed 42).</summary>
@@ -61,8 +63,7 @@ public sealed record TrainingOptions
             throw new ArgumentException("--patience must be 0 or more");
         }
 
-        string device = Device.Trim().ToLowerInvariant();
-        if (device != "cpu" && device != "cuda" && !(device.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(device.AsSpan(5), out int ordinal) && ordinal >= 0))
+        if (!DeviceSpec.TryParse(Device, out DeviceSpec? device) || device.Kind == DeviceKind.Auto)
         {
             throw new ArgumentException($"--device '{Device}' is not a training device; use cpu, cuda or cuda:N");
         }
