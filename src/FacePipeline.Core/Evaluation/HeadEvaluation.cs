@@ -74,7 +74,7 @@ public sealed class HeadEvaluation
         CancellationToken cancellationToken = default)
     {
         var evaluation = new HeadEvaluation(head, Path.GetFullPath(source), split, topK);
-        IReadOnlyList<LabelledImage> wanted = images.Where(i => split is null || string.Equals(i.Split, split, StringComparison.OrdinalIgnoreCase)).ToList();
+        IReadOnlyList<LabelledImage> wanted = images.Where(i => DatasetSplit.Matches(i.Split, split)).ToList();
         await foreach ((LabelledImage image, FacePrediction? prediction, string? failure) in HeadPredictor.PredictImagesAsync(
             head, session, wanted, batchSize, topK, null, cancellationToken))
         {

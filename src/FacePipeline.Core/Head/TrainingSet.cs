@@ -1,4 +1,5 @@
 using FacePipeline.Backbones;
+using FacePipeline.Dataset;
 using FacePipeline.FeatureCache;
 
 namespace FacePipeline.Head;
@@ -79,21 +80,20 @@ public sealed class TrainingSet
         int row = 0;
         await foreach (FeatureRow cached in reader.ReadRowsAsync(cancellationToken))
         {
-            string split = cached.Split?.Trim().ToLowerInvariant() ?? string.Empty;
-            if (split == "test")
+            if (!DatasetSplit.TryParse(cached.Split, out SplitKind split))
+            {
+                throw new FeatureCacheException($"{cacheFolder}: row '{cached.Path}' has split '{cached.Split}'; use train, val, test or leave it empty");
+            }
+
+            if (split == SplitKind.Test)
             {
                 testSkipped++;
                 continue;
             }
 
-            if (split is not ("" or "train" or "val"))
-            {
-                throw new FeatureCacheException($"{cacheFolder}: row '{cached.Path}' has split '{cached.Split}'; use train, val, test or leave it empty");
-            }
-
             cached.Features.CopyTo(features, row * featureLength);
             labelOfRow.Add(cached.Label);
-            validation.Add(split == "val");
+            validation.Add(split == SplitKind.Val);
             row++;
         }
 
