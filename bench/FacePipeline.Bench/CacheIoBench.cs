@@ -32,7 +32,7 @@ internal static class CacheIoBench
                 var clock = System.Diagnostics.Stopwatch.StartNew();
                 await Write(folder, identity, rows, row);
                 write.Add(payloadMb / clock.Elapsed.TotalSeconds);
-                fileBytes = Directory.GetFiles(folder, FeatureCacheSchema.PartPattern).Sum(f => new FileInfo(f).Length);
+                fileBytes = Directory.GetFiles(folder, FeatureCacheLayout.PartPattern).Sum(f => new FileInfo(f).Length);
 
                 clock.Restart();
                 FeatureCacheReader reader = await FeatureCacheReader.OpenAsync(folder);

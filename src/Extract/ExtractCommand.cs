@@ -2,6 +2,7 @@ using System.CommandLine;
 using FacePipeline.Backbones;
 using FacePipeline.Dataset;
 using FacePipeline.Extraction;
+using FacePipeline.FeatureCache;
 
 namespace FacePipeline.Cli.Extract;
 
@@ -82,7 +83,7 @@ public static class ExtractCommand
                 io.WriteNote($"skipped: {failure.Path}: {failure.Reason}");
             }
 
-            io.WriteNote($"extract: {summary.Line} ({summary.TotalSeconds:F1} s, device {summary.Device}); errors listed in {Path.Combine(options.CacheFolder, Extractor.ErrorsFileName(options.Shard))}");
+            io.WriteNote($"extract: {summary.Line} ({summary.TotalSeconds:F1} s, device {summary.Device}); errors listed in {Path.Combine(options.CacheFolder, FeatureCacheLayout.ErrorsFileNameOf(options.Shard))}");
             if (parse.GetValue(strict) && summary.Failures.Count > 0)
             {
                 io.WriteError($"{summary.Failures.Count} image(s) could not be read and --strict is set");

@@ -46,7 +46,7 @@ public sealed record ShardSpec(int Index, int Count)
     }
 
     /// <summary>Prefix of this shard's cache part files.</summary>
-    public string PartPrefix => Count == 1 ? "part-" : $"part-shard{Index}of{Count}-";
+    public string PartPrefix => FeatureCache.FeatureCacheLayout.PartPrefix(this);
 
     /// <inheritdoc />
     public override string ToString() => $"{Index}/{Count}";

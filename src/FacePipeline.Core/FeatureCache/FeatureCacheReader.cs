@@ -66,7 +66,7 @@ public sealed class FeatureCacheReader
             return parts;
         }
 
-        foreach (string file in Directory.GetFiles(folder, FeatureCacheSchema.PartPattern).Order(StringComparer.Ordinal))
+        foreach (string file in Directory.GetFiles(folder, FeatureCacheLayout.PartPattern).Order(StringComparer.Ordinal))
         {
             string name = Path.GetFileName(file);
             if (name.StartsWith('.') || (partPrefix is not null && !name.StartsWith(partPrefix, StringComparison.Ordinal)))

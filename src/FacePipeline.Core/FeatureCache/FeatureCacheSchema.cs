@@ -20,12 +20,6 @@ public static class FeatureCacheSchema
     /// <summary>Rows per part file before a new part is started (each finished part is progress kept if the run stops).</summary>
     public const int PartRows = 2000;
 
-    /// <summary>File name pattern of part files.</summary>
-    public const string PartPattern = "*.parquet";
-
-    /// <summary>Name of the per-run list of images that failed.</summary>
-    public const string ErrorsFileName = "errors.csv";
-
     /// <summary>Column: path relative to the image set's root.</summary>
     public const string PathColumn = "path";
 
