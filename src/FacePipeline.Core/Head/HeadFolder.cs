@@ -91,6 +91,7 @@ public static class HeadFolder
                 throw new HeadException($"{descriptionPath}: head format {description.FormatVersion}, this tool reads {HeadDescription.CurrentFormatVersion}; retrain the head");
             }
 
+            EnsureKnownArchitecture(descriptionPath, description.Architecture);
             string[] labels = JsonSerializer.Deserialize<string[]>(File.ReadAllText(labelsPath), JsonOptions)
                 ?? throw new HeadException($"{labelsPath}: empty");
             if (labels.Length != description.Architecture.Classes)
@@ -107,6 +108,19 @@ public static class HeadFolder
         catch (FileNotFoundException error)
         {
             throw new HeadException($"{folder}: {Path.GetFileName(error.FileName)} missing; the head folder is incomplete", error);
+        }
+    }
+
+    private static void EnsureKnownArchitecture(string descriptionPath, HeadArchitecture architecture)
+    {
+        if (architecture.Kind != HeadDescriptionBuilder.DenseKind
+            || architecture.Activation != HeadDescriptionBuilder.HiddenActivation
+            || architecture.Output != HeadDescriptionBuilder.OutputActivation
+            || !architecture.Hidden.SequenceEqual(HeadModel.HiddenSizes))
+        {
+            throw new HeadException(
+                $"{descriptionPath}: head architecture '{architecture.Kind}' ({string.Join("-", architecture.Hidden)}, {architecture.Activation}, {architecture.Output}) is not the "
+                + $"{HeadDescriptionBuilder.DenseKind} this tool runs; retrain the head");
         }
     }
 
