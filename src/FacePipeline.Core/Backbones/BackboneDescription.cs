@@ -101,7 +101,7 @@ public sealed record BackboneDescription
         public string? Name { get; init; }
 
         /// <summary>Tensor layout.</summary>
-        public TensorLayout Layout { get; init; } = TensorLayout.Nchw;
+        public TensorLayout Layout { get; init; } = Imaging.Preprocessing.DefaultLayout;
 
         /// <summary>Width in pixels.</summary>
         public int Width { get; init; }
@@ -117,13 +117,13 @@ public sealed record BackboneDescription
     public sealed record PreprocessingSpec
     {
         /// <summary>How the image reaches the input size.</summary>
-        public ResizeMode Resize { get; init; } = ResizeMode.Stretch;
+        public ResizeMode Resize { get; init; } = Imaging.Preprocessing.DefaultResize;
 
         /// <summary>Channel order of the tensor.</summary>
-        public ChannelOrder ChannelOrder { get; init; } = ChannelOrder.Rgb;
+        public ChannelOrder ChannelOrder { get; init; } = Imaging.Preprocessing.DefaultChannelOrder;
 
         /// <summary>Factor applied to 0–255 pixel values.</summary>
-        public float Scale { get; init; } = 1f;
+        public float Scale { get; init; } = Imaging.Preprocessing.DefaultScale;
 
         /// <summary>Per-channel mean in tensor channel order.</summary>
         public IReadOnlyList<float>? Mean { get; init; }

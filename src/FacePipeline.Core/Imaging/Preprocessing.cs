@@ -10,6 +10,18 @@ namespace FacePipeline.Imaging;
 /// </summary>
 public sealed record Preprocessing
 {
+    /// <summary>Resize mode when a description names none.</summary>
+    public const ResizeMode DefaultResize = ResizeMode.Stretch;
+
+    /// <summary>Channel order when a description names none.</summary>
+    public const ChannelOrder DefaultChannelOrder = ChannelOrder.Rgb;
+
+    /// <summary>Tensor layout when a description names none.</summary>
+    public const TensorLayout DefaultLayout = TensorLayout.Nchw;
+
+    /// <summary>Pixel scale when a description names none (0–255 values unchanged).</summary>
+    public const float DefaultScale = 1f;
+
     /// <summary>Target width in pixels.</summary>
     public required int WidthPx { get; init; }
 
@@ -17,16 +29,16 @@ public sealed record Preprocessing
     public required int HeightPx { get; init; }
 
     /// <summary>How the image reaches the target size.</summary>
-    public ResizeMode Resize { get; init; } = ResizeMode.Stretch;
+    public ResizeMode Resize { get; init; } = DefaultResize;
 
     /// <summary>Channel order of the tensor.</summary>
-    public ChannelOrder ChannelOrder { get; init; } = ChannelOrder.Rgb;
+    public ChannelOrder ChannelOrder { get; init; } = DefaultChannelOrder;
 
     /// <summary>Tensor layout.</summary>
-    public TensorLayout Layout { get; init; } = TensorLayout.Nchw;
+    public TensorLayout Layout { get; init; } = DefaultLayout;
 
     /// <summary>Factor applied to the 0–255 pixel value first (1 for Caffe-style models, 1/255 for torchvision).</summary>
-    public float Scale { get; init; } = 1f;
+    public float Scale { get; init; } = DefaultScale;
 
     /// <summary>Per-channel mean subtracted after scaling, in tensor channel order; null for none.</summary>
     public IReadOnlyList<float>? Mean { get; init; }
