@@ -13,7 +13,7 @@ namespace FacePipeline.Head;
 public static class HeadTrainer
 {
     /// <summary>Input width from which training uses every core (below it, one thread is faster).</summary>
-    public const int ParallelFeatureLength = 4096;
+    public const int ParallelFeatureLength = TorchProcessState.ParallelFeatureLength;
 
     /// <summary>Trains a head.</summary>
     /// <param name="data">The training rows.</param>
@@ -23,111 +23,24 @@ public static class HeadTrainer
     /// <exception cref="HeadException">The device is unavailable or the data cannot be split.</exception>
     public static TrainedHead Train(TrainingSet data, TrainingOptions options, Action<EpochRecord>? onEpoch = null, CancellationToken cancellationToken = default)
     {
-        try
-        {
-            options.Validate();
-        }
-        catch (ArgumentException error)
-        {
-            throw new HeadException(error.Message, error);
-        }
-
+        Validate(options);
         Device device = TorchDevice(options.Device);
-        // A batch through a narrow head is too little work to split: with 512 inputs libtorch's worker threads spend
-        // their time waiting on each other, and when other processes share the cores that waiting is what dominates
-        // (measured on ORL, 20 epochs: two threads 1.9 s idle and 5.5 s with one core busy, one thread 1.6-2.0 s and
-        // 2.3 s). Wide inputs (VGG16's 25 088) are worth all cores.
-        torch.set_num_threads(data.FeatureLength >= ParallelFeatureLength ? Environment.ProcessorCount : 1);
-        torch.manual_seed(options.Seed);
-
+        TorchProcessState.PrepareTraining(data.FeatureLength, options.Seed);
         (int[] trainRows, int[] validationRows, int classesWithoutValidation) = SplitRows(data, options);
-        int classes = data.Labels.Count;
-        using var head = new HeadModel(data.FeatureLength, classes, options.Dropout);
+        using var head = new HeadModel(data.FeatureLength, data.Labels.Count, options.Dropout);
         head.to(device);
-        using Tensor allFeatures = torch.tensor(data.Features, [data.Count, data.FeatureLength]);
-        using Tensor allClasses = torch.tensor(data.Classes.Select(c => (long)c).ToArray());
-        using Tensor trainX = Rows(allFeatures, trainRows).to(device);
-        using Tensor trainY = Rows(allClasses, trainRows).to(device);
-        using Tensor validationX = Rows(allFeatures, validationRows).to(device);
-        using Tensor validationY = Rows(allClasses, validationRows).to(device);
-
+        using var rows = new RowTensors(data, trainRows, validationRows, device);
         if (options.Standardize)
         {
-            using Tensor mean = trainX.mean([0]);
-            // Constant features (std 0) would divide by zero: they are only centred.
-            using Tensor std = trainX.std(0, unbiased: false).clamp_min(1e-6);
-            head.SetStandardisation(mean, std);
+            Standardise(head, rows.TrainX);
         }
 
-        using Tensor? weights = options.ClassWeights == ClassWeighting.Balanced ? BalancedWeights(data.Classes, trainRows, classes).to(device) : null;
-        using var optimizer = torch.optim.Adam(head.parameters(), lr: options.LearningRate);
-        var history = new List<EpochRecord>();
-        var shuffle = new Random(options.Seed);
-        int[] order = Enumerable.Range(0, trainRows.Length).ToArray();
-        Dictionary<string, Tensor>? best = null;
-        int bestEpoch = 0;
-        double bestAccuracy = double.NegativeInfinity;
-        double bestLoss = double.PositiveInfinity;
-        for (int epoch = 1; epoch <= options.Epochs; epoch++)
-        {
-            var clock = Stopwatch.StartNew();
-            head.train();
-            shuffle.Shuffle(order);
-            double lossSum = 0;
-            long correct = 0;
-            for (int start = 0; start < order.Length; start += options.BatchSize)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                using var scope = torch.NewDisposeScope();
-                int count = Math.Min(options.BatchSize, order.Length - start);
-                Tensor batch = torch.tensor(order.AsSpan(start, count).ToArray().Select(i => (long)i).ToArray()).to(device);
-                Tensor x = trainX.index_select(0, batch);
-                Tensor y = trainY.index_select(0, batch);
-                Tensor logits = head.forward(x);
-                Tensor loss = nn.functional.cross_entropy(logits, y, weights);
-                optimizer.zero_grad();
-                loss.backward();
-                optimizer.step();
-                lossSum += loss.item<float>() * count;
-                correct += logits.argmax(1).eq(y).sum().item<long>();
-            }
-
-            (double? validationLoss, double? validationAccuracy) = validationRows.Length > 0 ? Score(head, validationX, validationY, weights) : (null, null);
-            var record = new EpochRecord(epoch, lossSum / trainRows.Length, (double)correct / trainRows.Length, validationLoss, validationAccuracy, clock.Elapsed.TotalSeconds);
-            history.Add(record);
-            onEpoch?.Invoke(record);
-
-            if (options.Patience > 0 && validationAccuracy is not null)
-            {
-                if (validationAccuracy > bestAccuracy || (validationAccuracy == bestAccuracy && validationLoss < bestLoss))
-                {
-                    bestAccuracy = validationAccuracy.Value;
-                    bestLoss = validationLoss!.Value;
-                    bestEpoch = epoch;
-                    DisposeAll(best);
-                    best = head.state_dict().ToDictionary(p => p.Key, p => p.Value.detach().clone());
-                }
-                else if (epoch - bestEpoch >= options.Patience)
-                {
-                    break;
-                }
-            }
-        }
-
-        if (best is not null)
-        {
-            head.load_state_dict(best);
-            DisposeAll(best);
-        }
-        else
-        {
-            bestEpoch = history.Count;
-        }
-
-        (double? finalLoss, double? finalAccuracy) = validationRows.Length > 0 ? Score(head, validationX, validationY, weights) : (null, null);
-        double? threshold = validationRows.Length > 0 ? SuggestThreshold(head, validationX, validationY) : null;
+        using Tensor? weights = options.ClassWeights == ClassWeighting.Balanced ? BalancedWeights(data.Classes, trainRows, data.Labels.Count).to(device) : null;
+        (List<EpochRecord> history, int bestEpoch) = RunEpochs(head, rows, weights, options, onEpoch, cancellationToken);
+        (double? finalLoss, double? finalAccuracy) = rows.HasValidation ? Score(head, rows.ValidationX, rows.ValidationY, weights) : (null, null);
+        double? threshold = rows.HasValidation ? SuggestThreshold(head, rows.ValidationX, rows.ValidationY) : null;
         head.to(CPU);
-        var result = new TrainedHead(
+        return new TrainedHead(
             head.state_dict().ToDictionary(p => p.Key, p => p.Value.detach().clone()),
             data.FeatureLength,
             data.Labels,
@@ -140,7 +53,6 @@ public static class HeadTrainer
             validationRows.Length,
             classesWithoutValidation,
             data.TestRowsSkipped);
-        return result;
     }
 
     /// <summary>The rows for training and validation: the <c>val</c> rows if any row has that split, else a stratified split.</summary>
@@ -228,6 +140,87 @@ public static class HeadTrainer
         return confident[(int)Math.Floor(0.05 * (confident.Length - 1))];
     }
 
+    private static void Validate(TrainingOptions options)
+    {
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentException error)
+        {
+            throw new HeadException(error.Message, error);
+        }
+    }
+
+    private static void Standardise(HeadModel head, Tensor trainX)
+    {
+        using Tensor mean = trainX.mean([0]);
+        // Constant features (std 0) would divide by zero: they are only centred.
+        using Tensor std = trainX.std(0, unbiased: false).clamp_min(1e-6);
+        head.SetStandardisation(mean, std);
+    }
+
+    /// <summary>The epochs with early stopping; the head ends with the kept weights. Returns the history and the kept epoch.</summary>
+    private static (List<EpochRecord> History, int BestEpoch) RunEpochs(
+        HeadModel head, RowTensors rows, Tensor? weights, TrainingOptions options, Action<EpochRecord>? onEpoch, CancellationToken cancellationToken)
+    {
+        using var optimizer = torch.optim.Adam(head.parameters(), lr: options.LearningRate);
+        var history = new List<EpochRecord>();
+        var shuffle = new Random(options.Seed);
+        int[] order = Enumerable.Range(0, rows.TrainCount).ToArray();
+        var best = new BestWeights();
+        try
+        {
+            for (int epoch = 1; epoch <= options.Epochs; epoch++)
+            {
+                var clock = Stopwatch.StartNew();
+                shuffle.Shuffle(order);
+                (double lossSum, long correct) = RunEpoch(head, rows, order, weights, optimizer, options.BatchSize, cancellationToken);
+                (double? validationLoss, double? validationAccuracy) = rows.HasValidation ? Score(head, rows.ValidationX, rows.ValidationY, weights) : (null, null);
+                var record = new EpochRecord(epoch, lossSum / rows.TrainCount, (double)correct / rows.TrainCount, validationLoss, validationAccuracy, clock.Elapsed.TotalSeconds);
+                history.Add(record);
+                onEpoch?.Invoke(record);
+                if (options.Patience > 0 && validationAccuracy is not null && !best.Offer(head, epoch, validationLoss!.Value, validationAccuracy.Value, options.Patience))
+                {
+                    break;
+                }
+            }
+
+            return (history, best.Restore(head) ?? history.Count);
+        }
+        finally
+        {
+            best.Dispose();
+        }
+    }
+
+    /// <summary>One pass over the shuffled training rows; returns the summed loss and the correct count.</summary>
+    private static (double LossSum, long Correct) RunEpoch(
+        HeadModel head, RowTensors rows, int[] order, Tensor? weights, optim.Optimizer optimizer, int batchSize, CancellationToken cancellationToken)
+    {
+        head.train();
+        double lossSum = 0;
+        long correct = 0;
+        for (int start = 0; start < order.Length; start += batchSize)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            using var scope = torch.NewDisposeScope();
+            int count = Math.Min(batchSize, order.Length - start);
+            Tensor batch = torch.tensor(order.AsSpan(start, count).ToArray().Select(i => (long)i).ToArray()).to(rows.Device);
+            Tensor x = rows.TrainX.index_select(0, batch);
+            Tensor y = rows.TrainY.index_select(0, batch);
+            Tensor logits = head.forward(x);
+            Tensor loss = nn.functional.cross_entropy(logits, y, weights);
+            optimizer.zero_grad();
+            loss.backward();
+            optimizer.step();
+            lossSum += loss.item<float>() * count;
+            correct += logits.argmax(1).eq(y).sum().item<long>();
+        }
+
+        return (lossSum, correct);
+    }
+
     private static void DisposeAll(Dictionary<string, Tensor>? tensors)
     {
         if (tensors is null)
@@ -239,5 +232,83 @@ public static class HeadTrainer
         {
             tensor.Dispose();
         }
+    }
+
+    /// <summary>The training and validation rows as tensors on the training device.</summary>
+    private sealed class RowTensors : IDisposable
+    {
+        public RowTensors(TrainingSet data, int[] trainRows, int[] validationRows, Device device)
+        {
+            Device = device;
+            TrainCount = trainRows.Length;
+            HasValidation = validationRows.Length > 0;
+            using Tensor allFeatures = torch.tensor(data.Features, [data.Count, data.FeatureLength]);
+            using Tensor allClasses = torch.tensor(data.Classes.Select(c => (long)c).ToArray());
+            TrainX = Rows(allFeatures, trainRows).to(device);
+            TrainY = Rows(allClasses, trainRows).to(device);
+            ValidationX = Rows(allFeatures, validationRows).to(device);
+            ValidationY = Rows(allClasses, validationRows).to(device);
+        }
+
+        public Device Device { get; }
+
+        public int TrainCount { get; }
+
+        public bool HasValidation { get; }
+
+        public Tensor TrainX { get; }
+
+        public Tensor TrainY { get; }
+
+        public Tensor ValidationX { get; }
+
+        public Tensor ValidationY { get; }
+
+        public void Dispose()
+        {
+            TrainX.Dispose();
+            TrainY.Dispose();
+            ValidationX.Dispose();
+            ValidationY.Dispose();
+        }
+    }
+
+    /// <summary>Early stopping: the best validation weights so far (higher accuracy, then lower loss).</summary>
+    private sealed class BestWeights : IDisposable
+    {
+        private Dictionary<string, Tensor>? weights;
+        private int epoch;
+        private double accuracy = double.NegativeInfinity;
+        private double loss = double.PositiveInfinity;
+
+        /// <summary>Keeps the head's weights when they are better; false when training should stop.</summary>
+        public bool Offer(HeadModel head, int currentEpoch, double validationLoss, double validationAccuracy, int patience)
+        {
+            if (validationAccuracy > accuracy || (validationAccuracy == accuracy && validationLoss < loss))
+            {
+                accuracy = validationAccuracy;
+                loss = validationLoss;
+                epoch = currentEpoch;
+                DisposeAll(weights);
+                weights = head.state_dict().ToDictionary(p => p.Key, p => p.Value.detach().clone());
+                return true;
+            }
+
+            return currentEpoch - epoch < patience;
+        }
+
+        /// <summary>Loads the kept weights into the head and returns their epoch; null when none were kept.</summary>
+        public int? Restore(HeadModel head)
+        {
+            if (weights is null)
+            {
+                return null;
+            }
+
+            head.load_state_dict(weights);
+            return epoch;
+        }
+
+        public void Dispose() => DisposeAll(weights);
     }
 }
