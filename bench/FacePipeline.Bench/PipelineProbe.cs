@@ -44,7 +44,7 @@ internal static class PipelineProbe
     private static async Task Featurizer(BackboneSession session, IReadOnlyList<LabelledImage> images, int batch)
     {
         var featurizer = new ImageFeaturizer(session);
-        var inputs = images.Select(i => (i, (string?)null)).ToList();
+        var inputs = images.Select(i => new HashedImage(i, null)).ToList();
         await foreach (FeaturizedImage result in featurizer.FeaturizeAsync(inputs, batch))
         {
             if (result.Features is null)

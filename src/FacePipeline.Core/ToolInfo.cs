@@ -8,7 +8,4 @@ public static class ToolInfo
     /// <summary>Version of the FacePipeline core library (informational version without build metadata).</summary>
     public static string Version { get; } =
         (typeof(ToolInfo).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0").Split('+')[0];
-
-    /// <summary><c>FacePipeline VERSION</c>.</summary>
-    public static string NameAndVersion => $"FacePipeline {Version}";
 }

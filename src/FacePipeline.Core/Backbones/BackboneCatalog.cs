@@ -24,9 +24,6 @@ public sealed class BackboneCatalog
         this.folders = folders.Select(Path.GetFullPath).Distinct().ToList();
     }
 
-    /// <summary>The model folders searched, in order.</summary>
-    public IReadOnlyList<string> Folders => folders;
-
     /// <summary>
     /// The standard search order: <c>$FACEPIPELINE_MODELS</c>, <c>./models</c> (the working directory) and the
     /// <c>models</c> folder beside the program (where the build puts the bundled ResNet18).

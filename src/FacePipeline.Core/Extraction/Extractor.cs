@@ -4,7 +4,6 @@ using FacePipeline.Backbones;
 using FacePipeline.Dataset;
 using FacePipeline.FeatureCache;
 using FacePipeline.Reporting;
-using FacePipeline.Storage;
 
 namespace FacePipeline.Extraction;
 
@@ -36,7 +35,7 @@ public sealed class Extractor
         string folder = Path.GetFullPath(options.CacheFolder);
         string prefix = options.Shard.PartPrefix;
         Directory.CreateDirectory(folder);
-        AtomicFile.RemoveTemporaries(folder, prefix);
+        FeatureCacheLayout.RemoveTemporaries(folder, prefix);
 
         List<FeatureCachePart> parts = await FeatureCacheReader.ListPartsAsync(folder, null, cancellationToken);
         List<FeatureCachePart> own = parts.Where(p => Path.GetFileName(p.FilePath).StartsWith(prefix, StringComparison.Ordinal)).ToList();
@@ -63,9 +62,9 @@ public sealed class Extractor
 
         List<LabelledImage> images = options.Images.Where(image => options.Shard.Contains(image.Path)).ToList();
         var failures = new List<ImageFailure>();
-        Dictionary<string, (LabelledImage Image, string Sha256)> wanted = HashImages(images, failures, cancellationToken);
+        Dictionary<string, HashedImage> wanted = HashImages(images, failures, cancellationToken);
 
-        var toCompute = new List<(LabelledImage Image, string Sha256)>();
+        var toCompute = new List<HashedImage>();
         int removed = 0;
         int changed = 0;
         int cached = 0;
@@ -80,7 +79,7 @@ public sealed class Extractor
 
         cached += await AdoptOtherLayoutRowsAsync(parts, prefix, wanted, alreadyCached, cancellationToken);
 
-        foreach ((string path, (LabelledImage Image, string Sha256) entry) in wanted)
+        foreach ((string path, HashedImage entry) in wanted)
         {
             if (!alreadyCached.Contains(path))
             {
@@ -103,11 +102,7 @@ public sealed class Extractor
         return new ExtractionSummary(computed, changed, cached, removed, failures, device, computeClock.Elapsed.TotalSeconds, clock.Elapsed.TotalSeconds);
     }
 
-    /// <summary>Name of the errors file a shard writes.</summary>
-    public static string ErrorsFileName(ShardSpec shard) =>
-        shard.Count == 1 ? FeatureCacheSchema.ErrorsFileName : $"errors-shard{shard.Index}of{shard.Count}.csv";
-
-    private static Dictionary<string, (LabelledImage Image, string Sha256)> HashImages(List<LabelledImage> images, List<ImageFailure> failures, CancellationToken cancellationToken)
+    private static Dictionary<string, HashedImage> HashImages(List<LabelledImage> images, List<ImageFailure> failures, CancellationToken cancellationToken)
     {
         var hashes = new string?[images.Count];
         var reasons = new string?[images.Count];
@@ -123,7 +118,7 @@ public sealed class Extractor
             }
         });
 
-        var wanted = new Dictionary<string, (LabelledImage, string)>(StringComparer.Ordinal);
+        var wanted = new Dictionary<string, HashedImage>(StringComparer.Ordinal);
         for (int i = 0; i < images.Count; i++)
         {
             if (hashes[i] is null)
@@ -132,7 +127,7 @@ public sealed class Extractor
             }
             else
             {
-                wanted[images[i].Path] = (images[i], hashes[i]!);
+                wanted[images[i].Path] = new HashedImage(images[i], hashes[i]!);
             }
         }
 
@@ -147,7 +142,7 @@ public sealed class Extractor
     private static async Task<int> AdoptOtherLayoutRowsAsync(
         IReadOnlyList<FeatureCachePart> parts,
         string prefix,
-        Dictionary<string, (LabelledImage Image, string Sha256)> wanted,
+        Dictionary<string, HashedImage> wanted,
         HashSet<string> alreadyCached,
         CancellationToken cancellationToken)
     {
@@ -156,7 +151,7 @@ public sealed class Extractor
         {
             await foreach (FeatureRow row in FeatureCacheReader.ReadPartRowsAsync(part, includeFeatures: false, cancellationToken))
             {
-                if (!wanted.TryGetValue(row.Path, out (LabelledImage Image, string Sha256) entry) || alreadyCached.Contains(row.Path))
+                if (!wanted.TryGetValue(row.Path, out HashedImage? entry) || alreadyCached.Contains(row.Path))
                 {
                     continue;
                 }
@@ -181,7 +176,7 @@ public sealed class Extractor
     /// </summary>
     private async Task<(int Removed, int Changed, int Kept)> ReconcilePartAsync(
         FeatureCachePart part,
-        Dictionary<string, (LabelledImage Image, string Sha256)> wanted,
+        Dictionary<string, HashedImage> wanted,
         HashSet<string> alreadyCached,
         CancellationToken cancellationToken)
     {
@@ -191,7 +186,7 @@ public sealed class Extractor
         var keep = new HashSet<string>(StringComparer.Ordinal);
         await foreach (FeatureRow row in FeatureCacheReader.ReadPartRowsAsync(part, includeFeatures: false, cancellationToken))
         {
-            if (!wanted.TryGetValue(row.Path, out (LabelledImage Image, string Sha256) entry))
+            if (!wanted.TryGetValue(row.Path, out HashedImage? entry))
             {
                 removed++;
                 rewrite = true;
@@ -217,7 +212,7 @@ public sealed class Extractor
         return (removed, changed, keep.Count);
     }
 
-    private async Task RewritePartAsync(FeatureCachePart part, HashSet<string> keep, Dictionary<string, (LabelledImage Image, string Sha256)> wanted, CancellationToken cancellationToken)
+    private async Task RewritePartAsync(FeatureCachePart part, HashSet<string> keep, Dictionary<string, HashedImage> wanted, CancellationToken cancellationToken)
     {
         if (keep.Count == 0)
         {
@@ -240,7 +235,7 @@ public sealed class Extractor
 
     private async Task<int> ComputeAsync(
         BackboneSession session,
-        List<(LabelledImage Image, string Sha256)> work,
+        List<HashedImage> work,
         string folder,
         string prefix,
         int batchSize,
@@ -257,8 +252,7 @@ public sealed class Extractor
         var featurizer = new ImageFeaturizer(session);
         try
         {
-            var inputs = work.Select(w => (w.Image, (string?)w.Sha256)).ToList();
-            await foreach (FeaturizedImage result in featurizer.FeaturizeAsync(inputs, batchSize, cancellationToken))
+            await foreach (FeaturizedImage result in featurizer.FeaturizeAsync(work, batchSize, cancellationToken))
             {
                 done++;
                 if (result.Features is null)
@@ -268,7 +262,7 @@ public sealed class Extractor
                 else
                 {
                     writer ??= await FeatureCachePartWriter.CreateAsync(
-                        Path.Combine(folder, $"{prefix}{runId}-{partNumber++:D4}.parquet"), backbone.Identity, ToolInfo.Version, cancellationToken);
+                        Path.Combine(folder, FeatureCacheLayout.PartFileName(prefix, runId, partNumber++)), backbone.Identity, ToolInfo.Version, cancellationToken);
                     await writer.AddAsync(new FeatureRow(result.Image.Path, result.Image.Label!, result.Image.Split, result.Sha256, result.Features), cancellationToken);
                     computed++;
                     if (writer.RowCount >= FeatureCacheSchema.PartRows)
@@ -304,7 +298,7 @@ public sealed class Extractor
 
     private static void WriteErrors(string folder, ShardSpec shard, List<ImageFailure> failures)
     {
-        string path = Path.Combine(folder, ErrorsFileName(shard));
+        string path = Path.Combine(folder, FeatureCacheLayout.ErrorsFileNameOf(shard));
         failures.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
         CsvTable.Write(path, ["path", "reason"], failures.Select(f => new[] { f.Path, f.Reason }));
     }

@@ -28,7 +28,7 @@ public sealed class ImageFeaturizer
     /// <param name="batchSize">Images per inference call.</param>
     /// <param name="cancellationToken">Stops the run.</param>
     public async IAsyncEnumerable<FeaturizedImage> FeaturizeAsync(
-        IReadOnlyList<(LabelledImage Image, string? Sha256)> images,
+        IReadOnlyList<HashedImage> images,
         int batchSize,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {

@@ -34,8 +34,6 @@ public sealed class HeadModel : Module<Tensor, Tensor>
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(inputSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(classes, 1);
-        InputSize = inputSize;
-        Classes = classes;
         feature_mean = zeros(inputSize);
         feature_std = ones(inputSize);
         fc1 = nn.Linear(inputSize, HiddenSizes[0]);
@@ -44,12 +42,6 @@ public sealed class HeadModel : Module<Tensor, Tensor>
         dropout = nn.Dropout(dropoutRate);
         RegisterComponents();
     }
-
-    /// <summary>Features per image.</summary>
-    public int InputSize { get; }
-
-    /// <summary>Number of classes.</summary>
-    public int Classes { get; }
 
     /// <summary>Sets the input standardisation (per-feature mean and standard deviation of the training rows).</summary>
     public void SetStandardisation(Tensor mean, Tensor std)

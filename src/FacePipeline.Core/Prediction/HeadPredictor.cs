@@ -56,7 +56,7 @@ public static class HeadPredictor
     {
         head.EnsureBackbone(session.Backbone.Identity, session.Backbone.ModelPath);
         var featurizer = new ImageFeaturizer(session);
-        var inputs = images.Select(image => (image, (string?)null)).ToList();
+        var inputs = images.Select(image => new HashedImage(image, null)).ToList();
         await foreach (FeaturizedImage result in featurizer.FeaturizeAsync(inputs, batchSize, cancellationToken))
         {
             if (result.Features is null)
@@ -86,7 +86,7 @@ public static class HeadPredictor
         var batch = new List<FeatureRow>(CacheBatchRows);
         await foreach (FeatureRow row in reader.ReadRowsAsync(cancellationToken))
         {
-            if (split is not null && !string.Equals(row.Split, split, StringComparison.OrdinalIgnoreCase))
+            if (!DatasetSplit.Matches(row.Split, split))
             {
                 continue;
             }
