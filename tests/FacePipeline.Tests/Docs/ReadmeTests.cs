@@ -1,12 +1,19 @@
 using System.Text.RegularExpressions;
 using FacePipeline.Cli;
+using FacePipeline.Dataset;
+using FacePipeline.FeatureCache;
+using FacePipeline.Tests.EndToEnd;
 using FacePipeline.Tests.TestSupport;
 using Xunit;
 
 namespace FacePipeline.Tests.Docs;
 
-/// <summary>The README documents every option and its examples run as written.</summary>
-public sealed partial class ReadmeTests
+/// <summary>
+/// The README documents every option and its examples run as written. The examples start from the ORL fixture's
+/// cache (the same manifest and backbone), so Extract finds its rows cached instead of running the backbone again.
+/// </summary>
+[Collection(OrlPipelineCollection.Name)]
+public sealed partial class ReadmeTests(OrlPipelineFixture fixture)
 {
     private static readonly string Readme = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "README.md"));
 
@@ -29,6 +36,7 @@ public sealed partial class ReadmeTests
     public async Task The_stage_examples_run_as_written()
     {
         using var temp = new TempFolder();
+        await SeedCachesAsync(temp);
         string[] examples = Readme.Split('\n')
             .Select(line => line.Trim())
             .Where(line => line.StartsWith("scripts/extract ", StringComparison.Ordinal)
@@ -52,6 +60,34 @@ public sealed partial class ReadmeTests
             CliRun run = await Run(program, words[1..]);
             Assert.True(run.ExitCode == ExitCodes.Success, $"{example} exited {run.ExitCode}: {run.Error}");
         }
+    }
+
+    /// <summary>
+    /// Puts the fixture's rows where the extract examples look: the whole cache for the manifest example, and the rows
+    /// of shard 0/4 (paths relative to the image folder, labels from it) for the sharded one.
+    /// </summary>
+    private async Task SeedCachesAsync(TempFolder temp)
+    {
+        Directory.CreateDirectory(temp.Combine("cache"));
+        foreach (string file in Directory.GetFiles(fixture.Cache))
+        {
+            File.Copy(file, temp.Combine("cache", Path.GetFileName(file)));
+        }
+
+        FeatureCacheReader reader = await FeatureCacheReader.OpenAsync(fixture.Cache);
+        var shard = new ShardSpec(0, 4);
+        string part = temp.Combine("cache-shard0", FeatureCacheLayout.PartFileName(shard.PartPrefix, "seed", 0));
+        await using FeatureCachePartWriter writer = await FeatureCachePartWriter.CreateAsync(part, reader.Identity!, ToolInfo.Version);
+        foreach (FeatureRow row in await CacheRows.ReadAllAsync(reader))
+        {
+            string path = row.Path["orl-faces/".Length..];
+            if (shard.Contains(path))
+            {
+                await writer.AddAsync(row with { Path = path, Split = null });
+            }
+        }
+
+        await writer.CommitAsync();
     }
 
     private static Task<CliRun> Run(string program, string[] args) => program switch

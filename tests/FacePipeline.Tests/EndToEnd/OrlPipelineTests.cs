@@ -35,11 +35,7 @@ public sealed class OrlPipelineTests
         Assert.Equal(400, reader.RowCount);
         Assert.Equal("resnet18", reader.Identity!.Name);
         Assert.Equal(512, reader.Identity.FeatureLength);
-        var rows = new List<FeatureRow>();
-        await foreach (FeatureRow row in reader.ReadRowsAsync())
-        {
-            rows.Add(row);
-        }
+        List<FeatureRow> rows = await CacheRows.ReadAllAsync(reader);
 
         Assert.Equal(40, rows.Select(r => r.Label).Distinct().Count());
         Assert.Equal(280, rows.Count(r => r.Split == "train"));
@@ -220,15 +216,6 @@ public sealed class OrlPipelineTests
         Assert.Contains("use --model to point at the right file", line, StringComparison.Ordinal);
     }
 
-    private static async Task<Dictionary<string, float[]>> ReadFeatures(string cache)
-    {
-        var features = new Dictionary<string, float[]>();
-        FeatureCacheReader reader = await FeatureCacheReader.OpenAsync(cache);
-        await foreach (FeatureRow row in reader.ReadRowsAsync())
-        {
-            features[row.Path] = row.Features;
-        }
-
-        return features;
-    }
+    private static async Task<Dictionary<string, float[]>> ReadFeatures(string cache) =>
+        (await CacheRows.ReadAllAsync(cache)).ToDictionary(row => row.Path, row => row.Features);
 }

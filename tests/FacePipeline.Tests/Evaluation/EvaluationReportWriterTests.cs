@@ -11,13 +11,13 @@ public sealed class EvaluationReportWriterTests : IDisposable
 {
     private static readonly byte[] PngSignature = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
 
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "facepipeline-tests-" + Guid.NewGuid().ToString("N"));
+    private readonly string tempRoot = Path.Combine(Path.GetTempPath(), "facepipeline-tests-" + Guid.NewGuid().ToString("N"));
 
     public void Dispose()
     {
-        if (Directory.Exists(_root))
+        if (Directory.Exists(tempRoot))
         {
-            Directory.Delete(_root, recursive: true);
+            Directory.Delete(tempRoot, recursive: true);
         }
     }
 
@@ -37,7 +37,7 @@ public sealed class EvaluationReportWriterTests : IDisposable
     [Fact]
     public void Write_CreatesAllFiveFilesAndNoTemporaries()
     {
-        string reportDir = Path.Combine(_root, "report");
+        string reportDir = Path.Combine(tempRoot, "report");
 
         EvaluationReportWriter.Write(reportDir, ThreeClassReport(), ThreeClassMistakes, new Dictionary<string, object?>());
 
@@ -49,7 +49,7 @@ public sealed class EvaluationReportWriterTests : IDisposable
     [Fact]
     public void Write_MetricsJson_HasSnakeCaseMetricsAndContext()
     {
-        string reportDir = Path.Combine(_root, "report");
+        string reportDir = Path.Combine(tempRoot, "report");
         var context = new Dictionary<string, object?>
         {
             ["head_id"] = "head-123",
@@ -82,7 +82,7 @@ public sealed class EvaluationReportWriterTests : IDisposable
     [Fact]
     public void Write_MetricsJson_ListsUnseenLabels()
     {
-        string reportDir = Path.Combine(_root, "report");
+        string reportDir = Path.Combine(tempRoot, "report");
         ClassificationReport report = ClassificationMetrics.Compute(["a", "zed"], [["a"], ["a"]], ["a"], topK: 1);
 
         EvaluationReportWriter.Write(reportDir, report, [], new Dictionary<string, object?>());
@@ -95,7 +95,7 @@ public sealed class EvaluationReportWriterTests : IDisposable
     [Fact]
     public void Write_Csvs_HaveHeadersAndValues()
     {
-        string reportDir = Path.Combine(_root, "report");
+        string reportDir = Path.Combine(tempRoot, "report");
 
         EvaluationReportWriter.Write(reportDir, ThreeClassReport(), ThreeClassMistakes, new Dictionary<string, object?>());
 
@@ -120,8 +120,8 @@ public sealed class EvaluationReportWriterTests : IDisposable
     [Fact]
     public void Write_ConfusionPng_IsAPngThatGrowsWithLabelCount()
     {
-        string small = Path.Combine(_root, "small");
-        string large = Path.Combine(_root, "large");
+        string small = Path.Combine(tempRoot, "small");
+        string large = Path.Combine(tempRoot, "large");
         string[] labels = [.. Enumerable.Range(1, 40).Select(i => $"person_{i}")];
         ClassificationReport fortyLabels = ClassificationMetrics.Compute(
             labels, [.. labels.Select((l, i) => (IReadOnlyList<string>)[labels[(i + (i % 5 == 0 ? 1 : 0)) % 40]])], labels, topK: 1);
@@ -139,7 +139,7 @@ public sealed class EvaluationReportWriterTests : IDisposable
     [Fact]
     public void Write_SingleLabel_StillRendersPng()
     {
-        string reportDir = Path.Combine(_root, "report");
+        string reportDir = Path.Combine(tempRoot, "report");
         ClassificationReport report = ClassificationMetrics.Compute(["a", "a"], [["a"], ["a"]], ["a"], topK: 1);
 
         EvaluationReportWriter.Write(reportDir, report, [], new Dictionary<string, object?>());
@@ -150,7 +150,7 @@ public sealed class EvaluationReportWriterTests : IDisposable
     [Fact]
     public void Write_ExistingReport_IsReplaced()
     {
-        string reportDir = Path.Combine(_root, "report");
+        string reportDir = Path.Combine(tempRoot, "report");
         EvaluationReportWriter.Write(reportDir, ThreeClassReport(), ThreeClassMistakes, new Dictionary<string, object?>());
 
         EvaluationReportWriter.Write(reportDir, ThreeClassReport(), [], new Dictionary<string, object?>());
@@ -162,7 +162,7 @@ public sealed class EvaluationReportWriterTests : IDisposable
     [Fact]
     public void Write_ContextKeyClashingWithMetric_ThrowsBeforeWriting()
     {
-        string reportDir = Path.Combine(_root, "report");
+        string reportDir = Path.Combine(tempRoot, "report");
         var context = new Dictionary<string, object?> { ["accuracy"] = 1.0 };
 
         var error = Assert.Throws<ArgumentException>(
@@ -175,7 +175,7 @@ public sealed class EvaluationReportWriterTests : IDisposable
     [Fact]
     public void TrainingCurvesPlot_WithAndWithoutValidation_WritesPng()
     {
-        Directory.CreateDirectory(_root);
+        Directory.CreateDirectory(tempRoot);
         EpochRecord[] withValidation =
         [
             new(1, 2.0, 0.40, 2.2, 0.35, 1.5),
@@ -183,8 +183,8 @@ public sealed class EvaluationReportWriterTests : IDisposable
             new(3, 0.8, 0.85, 1.1, 0.74, 1.4),
         ];
         EpochRecord[] trainOnly = [new(1, 2.0, 0.40, null, null, 1.0), new(2, 1.0, 0.75, null, null, 1.0)];
-        string withPath = Path.Combine(_root, "curves.png");
-        string withoutPath = Path.Combine(_root, "curves-train-only.png");
+        string withPath = Path.Combine(tempRoot, "curves.png");
+        string withoutPath = Path.Combine(tempRoot, "curves-train-only.png");
 
         TrainingCurvesPlot.Write(withPath, withValidation);
         TrainingCurvesPlot.Write(withoutPath, trainOnly);
@@ -192,13 +192,13 @@ public sealed class EvaluationReportWriterTests : IDisposable
         (int width, int height) = AssertPng(withPath);
         Assert.True(width > height, $"two panels side by side: {width}x{height}");
         AssertPng(withoutPath);
-        Assert.Empty(Directory.GetFiles(_root, AtomicFile.TemporaryPattern()));
+        Assert.Empty(Directory.GetFiles(tempRoot, AtomicFile.TemporaryPattern()));
     }
 
     [Fact]
     public void TrainingCurvesPlot_EmptyHistory_Throws()
     {
-        Assert.Throws<ArgumentException>(() => TrainingCurvesPlot.Write(Path.Combine(_root, "curves.png"), []));
+        Assert.Throws<ArgumentException>(() => TrainingCurvesPlot.Write(Path.Combine(tempRoot, "curves.png"), []));
     }
 
     // Checks the signature and a non-trivial size, and returns the dimensions from the IHDR chunk.

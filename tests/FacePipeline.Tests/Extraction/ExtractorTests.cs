@@ -262,12 +262,7 @@ public sealed class ExtractorTests : IDisposable
         CliRun shard = await Extract("--shard", "0/2");
 
         Assert.Equal(ExitCodes.Success, shard.ExitCode);
-        FeatureCacheReader reader = await FeatureCacheReader.OpenAsync(Cache);
-        var paths = new List<string>();
-        await foreach (FeatureRow row in reader.ReadRowsAsync())
-        {
-            paths.Add(row.Path);
-        }
+        List<string> paths = (await CacheRows.ReadAllAsync(Cache)).Select(row => row.Path).ToList();
 
         Assert.Equal(12, paths.Count);
         Assert.Equal(12, paths.Distinct().Count());
@@ -344,8 +339,7 @@ public sealed class ExtractorTests : IDisposable
     private static async Task<Dictionary<string, FeatureRow>> ReadCache(string cache)
     {
         var rows = new Dictionary<string, FeatureRow>(StringComparer.Ordinal);
-        FeatureCacheReader reader = await FeatureCacheReader.OpenAsync(cache);
-        await foreach (FeatureRow row in reader.ReadRowsAsync())
+        foreach (FeatureRow row in await CacheRows.ReadAllAsync(cache))
         {
             Assert.True(rows.TryAdd(row.Path, row), $"{row.Path} is cached twice");
         }

@@ -206,14 +206,5 @@ public sealed class FeatureCacheTests : IDisposable
         await writer.CommitAsync();
     }
 
-    private static async Task<List<FeatureRow>> ReadAllAsync(FeatureCacheReader reader)
-    {
-        var rows = new List<FeatureRow>();
-        await foreach (FeatureRow row in reader.ReadRowsAsync())
-        {
-            rows.Add(row);
-        }
-
-        return rows;
-    }
+    private static Task<List<FeatureRow>> ReadAllAsync(FeatureCacheReader reader) => CacheRows.ReadAllAsync(reader);
 }

@@ -117,9 +117,9 @@ public sealed class TorchSharpNativeTests
 /// <summary>Unit tests of <see cref="ElfWeakVersionPatcher"/> on synthetic ELF files and a copy of the real library.</summary>
 public sealed class ElfWeakVersionPatcherTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("elfpatch-").FullName;
+    private readonly string tempDir = Directory.CreateTempSubdirectory("elfpatch-").FullName;
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => Directory.Delete(tempDir, recursive: true);
 
     [Fact]
     public void Marks_requirement_weak_and_leaves_others_alone()
@@ -136,7 +136,7 @@ public sealed class ElfWeakVersionPatcherTests : IDisposable
         Assert.Equal(0, reqs.Single(r => r.Version == "GLIBCXX_3.4").Flags);
         Assert.Equal(0, reqs.Single(r => r.Version == "GLIBC_2.2.5").Flags);
         Assert.True(ElfWeakVersionPatcher.IsVersionRequirementWeak(path, "GLIBCXX_3.4.32"));
-        Assert.Empty(Directory.GetFiles(_dir, "*.tmp", SearchOption.AllDirectories));
+        Assert.Empty(Directory.GetFiles(tempDir, "*.tmp", SearchOption.AllDirectories));
     }
 
     [Fact]
@@ -179,13 +179,13 @@ public sealed class ElfWeakVersionPatcherTests : IDisposable
     [Fact]
     public void Non_elf_file_throws_clear_exception()
     {
-        string path = Path.Combine(_dir, "not-elf.so");
+        string path = Path.Combine(tempDir, "not-elf.so");
         File.WriteAllText(path, "this is not an ELF file");
         var ex = Assert.Throws<InvalidDataException>(() => ElfWeakVersionPatcher.MarkVersionWeak(path, "GLIBCXX_3.4.32"));
         Assert.Contains("not an ELF file", ex.Message, StringComparison.Ordinal);
         Assert.Contains(path, ex.Message, StringComparison.Ordinal);
 
-        string empty = Path.Combine(_dir, "empty.so");
+        string empty = Path.Combine(tempDir, "empty.so");
         File.WriteAllBytes(empty, []);
         Assert.Throws<InvalidDataException>(() => ElfWeakVersionPatcher.ReadVersionRequirements(empty));
     }
@@ -195,7 +195,7 @@ public sealed class ElfWeakVersionPatcherTests : IDisposable
     {
         byte[] elf = SyntheticElf.Build();
         elf[4] = 1; // ELFCLASS32
-        string path = Path.Combine(_dir, "elf32.so");
+        string path = Path.Combine(tempDir, "elf32.so");
         File.WriteAllBytes(path, elf);
         var ex = Assert.Throws<NotSupportedException>(() => ElfWeakVersionPatcher.MarkVersionWeak(path, "GLIBCXX_3.4.32"));
         Assert.Contains("ELF64 little-endian", ex.Message, StringComparison.Ordinal);
@@ -205,7 +205,7 @@ public sealed class ElfWeakVersionPatcherTests : IDisposable
     public void Truncated_file_throws_clear_exception()
     {
         byte[] elf = SyntheticElf.Build();
-        string path = Path.Combine(_dir, "truncated.so");
+        string path = Path.Combine(tempDir, "truncated.so");
         File.WriteAllBytes(path, elf.AsSpan(0, elf.Length - 100).ToArray());
         Assert.Throws<InvalidDataException>(() => ElfWeakVersionPatcher.MarkVersionWeak(path, "GLIBCXX_3.4.32"));
     }
@@ -236,7 +236,7 @@ public sealed class ElfWeakVersionPatcherTests : IDisposable
         // Stands in for an output file linked to the NuGet cache (CreateSymbolicLinksForCopyLocalIfPossible).
         string target = WriteSynthetic("cache-copy.so");
         byte[] original = File.ReadAllBytes(target);
-        string link = Path.Combine(_dir, "output-copy.so");
+        string link = Path.Combine(tempDir, "output-copy.so");
         File.CreateSymbolicLink(link, target);
 
         Assert.Equal(PatchResult.Patched, ElfWeakVersionPatcher.MarkVersionWeak(link, "GLIBCXX_3.4.32"));
@@ -289,7 +289,7 @@ public sealed class ElfWeakVersionPatcherTests : IDisposable
             return;
         }
 
-        string copy = Path.Combine(_dir, "libLibTorchSharp.so");
+        string copy = Path.Combine(tempDir, "libLibTorchSharp.so");
         File.Copy(source, copy);
         var before = ElfWeakVersionPatcher.ReadVersionRequirements(copy);
         Assert.Contains(before, r => r.Library == "libstdc++.so.6" && r.Version == "GLIBCXX_3.4.32" && !r.IsWeak);
@@ -319,7 +319,7 @@ public sealed class ElfWeakVersionPatcherTests : IDisposable
 
     private string WriteSynthetic(string name)
     {
-        string path = Path.Combine(_dir, name);
+        string path = Path.Combine(tempDir, name);
         File.WriteAllBytes(path, SyntheticElf.Build());
         return path;
     }
@@ -435,19 +435,19 @@ internal static class SyntheticElf
 
     private sealed class StringTable
     {
-        private readonly MemoryStream _bytes = new();
+        private readonly MemoryStream bytes = new();
 
-        public StringTable() => _bytes.WriteByte(0);
+        public StringTable() => bytes.WriteByte(0);
 
-        public long Length => _bytes.Length;
+        public long Length => bytes.Length;
 
         public uint Add(string s)
         {
-            uint at = (uint)_bytes.Position;
-            _bytes.Write(Encoding.ASCII.GetBytes(s + "\0"));
+            uint at = (uint)bytes.Position;
+            bytes.Write(Encoding.ASCII.GetBytes(s + "\0"));
             return at;
         }
 
-        public byte[] ToArray() => _bytes.ToArray();
+        public byte[] ToArray() => bytes.ToArray();
     }
 }
