@@ -54,17 +54,6 @@ public static class ExtractCommand
                 io.WriteNote(notice);
             }
 
-            DeviceSpec deviceSpec = parse.GetValue(device)!;
-            var extractor = new Extractor(backbone, () =>
-            {
-                BackboneSession session = BackboneSession.Open(backbone, deviceSpec, out string? deviceNotice);
-                if (deviceNotice is not null)
-                {
-                    io.WriteNote(deviceNotice);
-                }
-
-                return session;
-            });
             var options = new ExtractionOptions
             {
                 Images = set,
@@ -73,25 +62,40 @@ public static class ExtractCommand
                 Shard = parse.GetValue(shard)!,
                 Rebuild = parse.GetValue(rebuild),
             };
-            io.WriteNote($"extract: {set.Count} images, backbone {backbone.Identity}, shard {options.Shard}, cache {options.CacheFolder}");
-            var bar = new ProgressReporter(io, "images");
-            var progress = new SynchronousProgress<ExtractionProgress>(p => bar.Report(p.Done, p.Total, p.ElapsedSeconds, p.Failed));
-            ExtractionSummary summary = await extractor.RunAsync(options, progress, token);
-            bar.Finish();
-            foreach (ImageFailure failure in summary.Failures)
-            {
-                io.WriteNote($"skipped: {failure.Path}: {failure.Reason}");
-            }
-
-            io.WriteNote($"extract: {summary.Line} ({summary.TotalSeconds:F1} s, device {summary.Device}); errors listed in {Path.Combine(options.CacheFolder, FeatureCacheLayout.ErrorsFileNameOf(options.Shard))}");
-            if (parse.GetValue(strict) && summary.Failures.Count > 0)
-            {
-                io.WriteError($"{summary.Failures.Count} image(s) could not be read and --strict is set");
-                return ExitCodes.Failed;
-            }
-
-            return ExitCodes.Success;
+            return await ExtractAsync(backbone, parse.GetValue(device)!, options, parse.GetValue(strict), io, token);
         });
         return CommandRunner.RunAsync(root, args, io, cancellationToken);
+    }
+
+    private static async Task<int> ExtractAsync(Backbone backbone, DeviceSpec device, ExtractionOptions options, bool strict, CommandIo io, CancellationToken token)
+    {
+        var extractor = new Extractor(backbone, () =>
+        {
+            BackboneSession session = BackboneSession.Open(backbone, device, out string? deviceNotice);
+            if (deviceNotice is not null)
+            {
+                io.WriteNote(deviceNotice);
+            }
+
+            return session;
+        });
+        io.WriteNote($"extract: {options.Images.Count} images, backbone {backbone.Identity}, shard {options.Shard}, cache {options.CacheFolder}");
+        var bar = new ProgressReporter(io, "images");
+        var progress = new SynchronousProgress<ExtractionProgress>(p => bar.Report(p.Done, p.Total, p.ElapsedSeconds, p.Failed));
+        ExtractionSummary summary = await extractor.RunAsync(options, progress, token);
+        bar.Finish();
+        foreach (ImageFailure failure in summary.Failures)
+        {
+            io.WriteNote($"skipped: {failure.Path}: {failure.Reason}");
+        }
+
+        io.WriteNote($"extract: {summary.Line} ({summary.TotalSeconds:F1} s, device {summary.Device}); errors listed in {Path.Combine(options.CacheFolder, FeatureCacheLayout.ErrorsFileNameOf(options.Shard))}");
+        if (strict && summary.Failures.Count > 0)
+        {
+            io.WriteError($"{summary.Failures.Count} image(s) could not be read and --strict is set");
+            return ExitCodes.Failed;
+        }
+
+        return ExitCodes.Success;
     }
 }

@@ -27,6 +27,34 @@ public static class ClassificationMetrics
         IReadOnlyCollection<string> knownLabels,
         int topK)
     {
+        string[] top1 = TopOne(trueLabels, rankedPredictions, knownLabels, topK);
+        int count = trueLabels.Count;
+        string[] labels = [.. trueLabels.Concat(top1).Distinct(StringComparer.Ordinal).Order(NaturalStringComparer.Instance)];
+        int[][] confusion = Confusion(trueLabels, top1, labels);
+        int correct = Enumerable.Range(0, count).Count(i => top1[i] == trueLabels[i]);
+        int correctInTopK = Enumerable.Range(0, count).Count(i => rankedPredictions[i].Take(topK).Contains(trueLabels[i], StringComparer.Ordinal));
+        ClassMetrics[] perClass = PerClass(labels, confusion);
+        var known = new HashSet<string>(knownLabels, StringComparer.Ordinal);
+        string[] unseen = [.. perClass.Where(c => c.Support > 0 && !known.Contains(c.Label)).Select(c => c.Label)];
+
+        return new ClassificationReport(
+            count,
+            Accuracy: (double)correct / count,
+            TopK: topK,
+            TopKAccuracy: (double)correctInTopK / count,
+            MacroPrecision: perClass.Average(c => c.Precision),
+            MacroRecall: perClass.Average(c => c.Recall),
+            MacroF1: perClass.Average(c => c.F1),
+            PerClass: perClass,
+            Labels: labels,
+            Confusion: confusion,
+            UnseenLabels: unseen);
+    }
+
+    /// <summary>Checks the arguments and returns each sample's top-1 label.</summary>
+    private static string[] TopOne(
+        IReadOnlyList<string> trueLabels, IReadOnlyList<IReadOnlyList<string>> rankedPredictions, IReadOnlyCollection<string> knownLabels, int topK)
+    {
         ArgumentNullException.ThrowIfNull(trueLabels);
         ArgumentNullException.ThrowIfNull(rankedPredictions);
         ArgumentNullException.ThrowIfNull(knownLabels);
@@ -43,9 +71,8 @@ public static class ClassificationMetrics
                 nameof(rankedPredictions));
         }
 
-        int count = trueLabels.Count;
-        var top1 = new string[count];
-        for (int i = 0; i < count; i++)
+        var top1 = new string[trueLabels.Count];
+        for (int i = 0; i < top1.Length; i++)
         {
             if (trueLabels[i] is null)
             {
@@ -61,7 +88,12 @@ public static class ClassificationMetrics
             top1[i] = ranked[0] ?? throw new ArgumentException($"Sample {i} has a null predicted label.", nameof(rankedPredictions));
         }
 
-        string[] labels = [.. trueLabels.Concat(top1).Distinct(StringComparer.Ordinal).Order(NaturalStringComparer.Instance)];
+        return top1;
+    }
+
+    /// <summary>Counts [true, predicted] over <paramref name="labels"/>.</summary>
+    private static int[][] Confusion(IReadOnlyList<string> trueLabels, string[] top1, string[] labels)
+    {
         var indexOf = new Dictionary<string, int>(labels.Length, StringComparer.Ordinal);
         for (int i = 0; i < labels.Length; i++)
         {
@@ -74,23 +106,16 @@ public static class ClassificationMetrics
             confusion[i] = new int[labels.Length];
         }
 
-        int correct = 0;
-        int correctInTopK = 0;
-        for (int i = 0; i < count; i++)
+        for (int i = 0; i < top1.Length; i++)
         {
-            string truth = trueLabels[i];
-            confusion[indexOf[truth]][indexOf[top1[i]]]++;
-            if (top1[i] == truth)
-            {
-                correct++;
-            }
-
-            if (rankedPredictions[i].Take(topK).Contains(truth, StringComparer.Ordinal))
-            {
-                correctInTopK++;
-            }
+            confusion[indexOf[trueLabels[i]]][indexOf[top1[i]]]++;
         }
 
+        return confusion;
+    }
+
+    private static ClassMetrics[] PerClass(string[] labels, int[][] confusion)
+    {
         var perClass = new ClassMetrics[labels.Length];
         for (int c = 0; c < labels.Length; c++)
         {
@@ -107,21 +132,7 @@ public static class ClassificationMetrics
                 F1: Ratio(2 * truePositives, support + predicted));
         }
 
-        var known = new HashSet<string>(knownLabels, StringComparer.Ordinal);
-        string[] unseen = [.. perClass.Where(c => c.Support > 0 && !known.Contains(c.Label)).Select(c => c.Label)];
-
-        return new ClassificationReport(
-            count,
-            Accuracy: (double)correct / count,
-            TopK: topK,
-            TopKAccuracy: (double)correctInTopK / count,
-            MacroPrecision: perClass.Average(c => c.Precision),
-            MacroRecall: perClass.Average(c => c.Recall),
-            MacroF1: perClass.Average(c => c.F1),
-            PerClass: perClass,
-            Labels: labels,
-            Confusion: confusion,
-            UnseenLabels: unseen);
+        return perClass;
     }
 
     private static double Ratio(int numerator, int denominator) => denominator == 0 ? 0.0 : (double)numerator / denominator;

@@ -37,29 +37,7 @@ public sealed class Extractor
         Directory.CreateDirectory(folder);
         FeatureCacheLayout.RemoveTemporaries(folder, prefix);
 
-        List<FeatureCachePart> parts = await FeatureCacheReader.ListPartsAsync(folder, null, cancellationToken);
-        List<FeatureCachePart> own = parts.Where(p => Path.GetFileName(p.FilePath).StartsWith(prefix, StringComparison.Ordinal)).ToList();
-        if (options.Rebuild)
-        {
-            foreach (FeatureCachePart part in own)
-            {
-                File.Delete(part.FilePath);
-            }
-
-            parts = parts.Except(own).ToList();
-            own.Clear();
-        }
-
-        FeatureCachePart? foreign = parts.FirstOrDefault(p => !p.Identity.Matches(backbone.Identity));
-        if (foreign is not null)
-        {
-            string remedy = own.Contains(foreign)
-                ? "use another --out folder, or --rebuild to recompute it with this backbone"
-                : "its parts belong to other shards: rebuild every shard, or use another --out folder";
-            throw new FeatureCacheException(
-                $"{folder}: cache was made by backbone {foreign.Identity} ({Path.GetFileName(foreign.FilePath)}), not {backbone.Identity}; {remedy}");
-        }
-
+        (List<FeatureCachePart> parts, List<FeatureCachePart> own) = await OpenPartsAsync(folder, prefix, options.Rebuild, cancellationToken);
         List<LabelledImage> images = options.Images.Where(image => options.Shard.Contains(image.Path)).ToList();
         var failures = new List<ImageFailure>();
         Dictionary<string, HashedImage> wanted = HashImages(images, failures, cancellationToken);
@@ -100,6 +78,38 @@ public sealed class Extractor
 
         WriteErrors(folder, options.Shard, failures);
         return new ExtractionSummary(computed, changed, cached, removed, failures, device, computeClock.Elapsed.TotalSeconds, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// The cache's parts and this shard's own among them (none after a rebuild, which deletes them); refuses parts of
+    /// another backbone.
+    /// </summary>
+    private async Task<(List<FeatureCachePart> Parts, List<FeatureCachePart> Own)> OpenPartsAsync(string folder, string prefix, bool rebuild, CancellationToken cancellationToken)
+    {
+        List<FeatureCachePart> parts = await FeatureCacheReader.ListPartsAsync(folder, null, cancellationToken);
+        List<FeatureCachePart> own = parts.Where(p => Path.GetFileName(p.FilePath).StartsWith(prefix, StringComparison.Ordinal)).ToList();
+        if (rebuild)
+        {
+            foreach (FeatureCachePart part in own)
+            {
+                File.Delete(part.FilePath);
+            }
+
+            parts = parts.Except(own).ToList();
+            own.Clear();
+        }
+
+        FeatureCachePart? foreign = parts.FirstOrDefault(p => !p.Identity.Matches(backbone.Identity));
+        if (foreign is not null)
+        {
+            string remedy = own.Contains(foreign)
+                ? "use another --out folder, or --rebuild to recompute it with this backbone"
+                : "its parts belong to other shards: rebuild every shard, or use another --out folder";
+            throw new FeatureCacheException(
+                $"{folder}: cache was made by backbone {foreign.Identity} ({Path.GetFileName(foreign.FilePath)}), not {backbone.Identity}; {remedy}");
+        }
+
+        return (parts, own);
     }
 
     private static Dictionary<string, HashedImage> HashImages(List<LabelledImage> images, List<ImageFailure> failures, CancellationToken cancellationToken)
