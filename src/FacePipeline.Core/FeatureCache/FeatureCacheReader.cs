@@ -206,8 +206,9 @@ public sealed class FeatureCacheReader
         {
             return await ParquetReader.CreateAsync(stream, cancellationToken: cancellationToken);
         }
-        catch (Exception error) when (error is IOException or InvalidDataException or Parquet.ParquetException or ArgumentException or NotSupportedException)
+        catch (Exception error) when (error is not (OperationCanceledException or OutOfMemoryException))
         {
+            // A damaged footer throws Thrift, range or format errors of many types: all of them are this file's problem.
             throw new FeatureCacheException($"{file}: not a readable Parquet file ({error.Message}); delete it or re-run Extract with --rebuild", error);
         }
     }
