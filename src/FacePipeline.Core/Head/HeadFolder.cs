@@ -105,8 +105,11 @@ public static class HeadFolder
         }
     }
 
-    /// <summary>Reads <c>head.json</c> and <c>labels.json</c> of a head folder.</summary>
-    /// <exception cref="HeadException">Missing or invalid files.</exception>
+    /// <summary>
+    /// Reads <c>head.json</c> and <c>labels.json</c> of a head folder, after verifying the SHA-256 of every file
+    /// <c>head.json</c> records (hashing <c>weights.bin</c> costs about 0.3 s per 100 MB).
+    /// </summary>
+    /// <exception cref="HeadException">Missing, damaged or invalid files, or a label map with a null or duplicate label.</exception>
     public static (HeadDescription Description, IReadOnlyList<string> Labels) ReadDescription(string folder)
     {
         string descriptionPath = Path.Combine(folder, DescriptionFileName);

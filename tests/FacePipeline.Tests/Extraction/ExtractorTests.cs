@@ -364,7 +364,48 @@ public sealed class ExtractorTests : IDisposable
         Assert.Equal(["path,reason"], File.ReadAllLines(errors));
     }
 
+    [Fact]
+    public async Task An_unchanged_rerun_works_on_a_read_only_cache()
+    {
+        await Extract();
+        // Tests run as root, where permissions do not stop writes; the immutable attribute does. Where chattr is
+        // missing or refused, An_unchanged_rerun_does_not_rewrite_errors_csv still checks the property.
+        string[] entries = [Cache, .. Directory.GetFiles(Cache)];
+        if (!Chattr("+i", entries))
+        {
+            return;
+        }
+
+        try
+        {
+            Assert.Throws<UnauthorizedAccessException>(() => File.WriteAllText(Path.Combine(Cache, "probe.txt"), "x"));
+
+            CliRun again = await Extract();
+
+            Assert.Equal(ExitCodes.Success, again.ExitCode);
+            Assert.Contains("extract: 0 new, 12 cached, 0 removed, 0 failed (", again.Error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Chattr("-i", entries);
+        }
+    }
+
     public void Dispose() => temp.Dispose();
+
+    private static bool Chattr(string flag, string[] paths)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("chattr", [flag, .. paths]) { RedirectStandardError = true })!;
+            process.WaitForExit();
+            return process.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false;
+        }
+    }
 
     private Task<CliRun> Extract(params string[] extra) =>
         CliRun.Extract(["--images", Images, "--out", Cache, "--model", model, "--device", "cpu", .. extra]);
