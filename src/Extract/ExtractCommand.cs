@@ -47,7 +47,7 @@ public static class ExtractCommand
         };
         root.SetAction(async (parse, token) =>
         {
-            IReadOnlyList<LabelledImage> set = CommonOptions.ReadImageSet(parse.GetValue(images), parse.GetValue(manifest));
+            IReadOnlyList<LabelledImage> set = CommonOptions.ReadImageSet(parse.GetValue(images), parse.GetValue(manifest), excludedFolder: parse.GetValue(output));
             Backbone backbone = BackboneCatalog.Default().Resolve(parse.GetValue(model), out string? notice);
             if (notice is not null)
             {

@@ -55,7 +55,7 @@ public static class CommonOptions
     };
 
     /// <summary>Reads the image set named by <c>--images</c> or <c>--manifest</c> (exactly one of them).</summary>
-    public static IReadOnlyList<LabelledImage> ReadImageSet(string? images, string? manifest, bool requireLabels = true)
+    public static IReadOnlyList<LabelledImage> ReadImageSet(string? images, string? manifest, bool requireLabels = true, string? excludedFolder = null)
     {
         if ((images is null) == (manifest is null))
         {
@@ -63,7 +63,7 @@ public static class CommonOptions
         }
 
         return images is not null
-            ? ImageFolderReader.Read(CommandRunner.RequireFolder(images, "image folder"))
+            ? ImageFolderReader.Read(CommandRunner.RequireFolder(images, "image folder"), excludedFolder)
             : ManifestReader.Read(CommandRunner.RequireFile(manifest!, "manifest"), requireLabels);
     }
 

@@ -2,13 +2,17 @@ namespace FacePipeline.Dataset;
 
 /// <summary>
 /// Reads a labelled image folder: one sub-folder per person (the folder name is the label), any depth of files below
-/// it. Every regular file counts (the decoder judges the content); hidden files and folders are skipped.
+/// it. Every regular file counts (the decoder judges the content); hidden files and folders are skipped. Symbolic
+/// links are followed, but each real folder is entered at most once (in ordinal path order), so a link loop or a link
+/// to a parent folder adds nothing and cannot make the walk endless.
 /// </summary>
 public static class ImageFolderReader
 {
     /// <summary>Lists the images under <paramref name="root"/>, sorted by relative path (ordinal).</summary>
+    /// <param name="root">The image folder.</param>
+    /// <param name="excludedFolder">A folder not to scan even when it lies inside <paramref name="root"/> (the output folder).</param>
     /// <exception cref="ImageSetException">The folder is missing or has no labelled files.</exception>
-    public static IReadOnlyList<LabelledImage> Read(string root)
+    public static IReadOnlyList<LabelledImage> Read(string root, string? excludedFolder = null)
     {
         string fullRoot = Path.GetFullPath(root);
         if (!Directory.Exists(fullRoot))
@@ -16,20 +20,18 @@ public static class ImageFolderReader
             throw new ImageSetException($"{root}: image folder not found");
         }
 
-        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.Hidden | FileAttributes.System, IgnoreInaccessible = false };
-        var images = new List<LabelledImage>();
-        foreach (string personFolder in Directory.EnumerateDirectories(fullRoot, "*", new EnumerationOptions { AttributesToSkip = FileAttributes.Hidden | FileAttributes.System }))
+        var visited = new HashSet<string>(StringComparer.Ordinal) { RealPath(fullRoot) };
+        if (excludedFolder is not null && Directory.Exists(excludedFolder))
         {
-            string label = Path.GetFileName(personFolder);
-            foreach (string file in Directory.EnumerateFiles(personFolder, "*", options))
-            {
-                if (IsHidden(fullRoot, file))
-                {
-                    continue;
-                }
+            visited.Add(RealPath(Path.GetFullPath(excludedFolder)));
+        }
 
-                string relative = Path.GetRelativePath(fullRoot, file).Replace(Path.DirectorySeparatorChar, '/');
-                images.Add(new LabelledImage(relative, file, label, null));
+        var images = new List<LabelledImage>();
+        foreach (string personFolder in Entries(fullRoot, directories: true))
+        {
+            if (visited.Add(RealPath(personFolder)))
+            {
+                AddFiles(fullRoot, personFolder, Path.GetFileName(personFolder), visited, images);
             }
         }
 
@@ -42,6 +44,38 @@ public static class ImageFolderReader
         return images;
     }
 
-    private static bool IsHidden(string root, string file) =>
-        Path.GetRelativePath(root, file).Split(Path.DirectorySeparatorChar).Any(part => part.StartsWith('.'));
+    private static void AddFiles(string root, string folder, string label, HashSet<string> visited, List<LabelledImage> images)
+    {
+        foreach (string file in Entries(folder, directories: false))
+        {
+            string relative = Path.GetRelativePath(root, file).Replace(Path.DirectorySeparatorChar, '/');
+            images.Add(new LabelledImage(relative, file, label, null));
+        }
+
+        foreach (string sub in Entries(folder, directories: true))
+        {
+            if (visited.Add(RealPath(sub)))
+            {
+                AddFiles(root, sub, label, visited, images);
+            }
+        }
+    }
+
+    /// <summary>Visible files or folders directly in <paramref name="folder"/>, links resolved, in ordinal order.</summary>
+    private static IEnumerable<string> Entries(string folder, bool directories)
+    {
+        var options = new EnumerationOptions { AttributesToSkip = FileAttributes.Hidden | FileAttributes.System, IgnoreInaccessible = false };
+        IEnumerable<string> entries = directories ? Directory.EnumerateDirectories(folder, "*", options) : Directory.EnumerateFiles(folder, "*", options);
+        return entries.Where(e => !Path.GetFileName(e).StartsWith('.')).Order(StringComparer.Ordinal);
+    }
+
+    /// <summary>The folder's path with every symbolic link resolved (the identity that decides "visited").</summary>
+    private static string RealPath(string folder)
+    {
+        var info = new DirectoryInfo(folder);
+        string? parent = info.Parent is null ? null : RealPath(info.Parent.FullName);
+        string here = parent is null ? info.FullName : Path.Combine(parent, info.Name);
+        FileSystemInfo? target = new DirectoryInfo(here).ResolveLinkTarget(returnFinalTarget: true);
+        return target is null ? here : RealPath(target.FullName);
+    }
 }

@@ -310,7 +310,17 @@ public sealed class Extractor
     {
         string path = Path.Combine(folder, FeatureCacheLayout.ErrorsFileNameOf(shard));
         failures.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
-        CsvTable.Write(path, ["path", "reason"], failures.Select(f => new[] { f.Path, f.Reason }));
+        string[] header = ["path", "reason"];
+        string[][] rows = failures.Select(f => new[] { f.Path, f.Reason }).ToArray();
+        // Written only when its content changes, so an unchanged re-run writes nothing (a read-only cache works).
+        using var rendered = new MemoryStream();
+        CsvTable.Write(rendered, header, rows);
+        if (File.Exists(path) && File.ReadAllBytes(path).AsSpan().SequenceEqual(rendered.ToArray()))
+        {
+            return;
+        }
+
+        CsvTable.Write(path, header, rows);
     }
 
 }

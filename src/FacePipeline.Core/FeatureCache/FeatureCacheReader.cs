@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using Parquet;
 using Parquet.Schema;
@@ -102,6 +103,7 @@ public sealed class FeatureCacheReader
         DataField Field(string name) => fields.FirstOrDefault(f => f.Path.ToString().StartsWith(name, StringComparison.Ordinal))
             ?? throw new FeatureCacheException($"{part.FilePath}: column '{name}' missing");
 
+        long firstRow = 0;
         for (int g = 0; g < reader.RowGroupCount; g++)
         {
             using ParquetRowGroupReader group = reader.OpenRowGroupReader(g);
@@ -110,10 +112,10 @@ public sealed class FeatureCacheReader
             var labels = new string?[rows];
             var splits = new string?[rows];
             var hashes = new string?[rows];
-            await group.ReadAsync(Field(FeatureCacheSchema.PathColumn), paths.AsMemory(), null, cancellationToken);
-            await group.ReadAsync(Field(FeatureCacheSchema.LabelColumn), labels.AsMemory(), null, cancellationToken);
-            await group.ReadAsync(Field(FeatureCacheSchema.SplitColumn), splits.AsMemory(), null, cancellationToken);
-            await group.ReadAsync(Field(FeatureCacheSchema.Sha256Column), hashes.AsMemory(), null, cancellationToken);
+            await ReadColumnAsync(part.FilePath, async () => await group.ReadAsync(Field(FeatureCacheSchema.PathColumn), paths.AsMemory(), null, cancellationToken));
+            await ReadColumnAsync(part.FilePath, async () => await group.ReadAsync(Field(FeatureCacheSchema.LabelColumn), labels.AsMemory(), null, cancellationToken));
+            await ReadColumnAsync(part.FilePath, async () => await group.ReadAsync(Field(FeatureCacheSchema.SplitColumn), splits.AsMemory(), null, cancellationToken));
+            await ReadColumnAsync(part.FilePath, async () => await group.ReadAsync(Field(FeatureCacheSchema.Sha256Column), hashes.AsMemory(), null, cancellationToken));
             float[] values = [];
             if (includeFeatures)
             {
@@ -121,23 +123,64 @@ public sealed class FeatureCacheReader
                 values = new float[total];
                 var definition = new int[total];
                 var repetition = new int[total];
-                try
+                await ReadColumnAsync(part.FilePath, async () =>
                 {
-                    await group.ReadRawAsync(Field(FeatureCacheSchema.FeaturesColumn), values.AsMemory(), definition.AsMemory(), repetition.AsMemory(), cancellationToken);
-                }
-                catch (ArgumentException error)
-                {
-                    // More values than rows × length: Parquet.Net refuses to overflow the buffers.
-                    throw new FeatureCacheException(InconsistentLength(part.FilePath, featureLength), error);
-                }
+                    try
+                    {
+                        await group.ReadRawAsync(Field(FeatureCacheSchema.FeaturesColumn), values.AsMemory(), definition.AsMemory(), repetition.AsMemory(), cancellationToken);
+                    }
+                    catch (ArgumentException error)
+                    {
+                        // More values than rows × length: Parquet.Net refuses to overflow the buffers.
+                        throw new FeatureCacheException(InconsistentLength(part.FilePath, featureLength), error);
+                    }
+                });
 
                 CheckRowStarts(repetition, rows, featureLength, part.FilePath);
+                CheckFinite(values, featureLength, firstRow, paths, part.FilePath);
             }
 
             for (int i = 0; i < rows; i++)
             {
+                if (paths[i] is null || labels[i] is null || hashes[i] is null)
+                {
+                    throw new FeatureCacheException($"{part.FilePath}: row {firstRow + i} has no {(paths[i] is null ? "path" : labels[i] is null ? "label" : "sha256")}; delete the part and re-run Extract");
+                }
+
                 float[] features = includeFeatures ? values.AsSpan(i * featureLength, featureLength).ToArray() : [];
                 yield return new FeatureRow(paths[i]!, labels[i]!, splits[i], hashes[i]!, features);
+            }
+
+            firstRow += rows;
+        }
+    }
+
+    /// <summary>
+    /// Runs one column read. Whatever Parquet.Net or its decompressors throw on damaged pages (a flipped bit gives
+    /// Thrift, Snappy or range errors of many types) is that part's problem and becomes one line naming it.
+    /// </summary>
+    private static async Task ReadColumnAsync(string file, Func<Task> read)
+    {
+        try
+        {
+            await read();
+        }
+        catch (Exception error) when (error is not (FeatureCacheException or OperationCanceledException or OutOfMemoryException))
+        {
+            throw new FeatureCacheException($"{file}: damaged Parquet data ({error.Message.TrimEnd('.')}); delete the part and re-run Extract", error);
+        }
+    }
+
+    /// <summary>Features must be finite: a NaN or infinity would train a head to NaN and score nonsense.</summary>
+    private static void CheckFinite(float[] values, int featureLength, long firstRow, string?[] paths, string file)
+    {
+        for (int k = 0; k < values.Length; k++)
+        {
+            if (!float.IsFinite(values[k]))
+            {
+                int row = k / featureLength;
+                throw new FeatureCacheException(string.Create(CultureInfo.InvariantCulture,
+                    $"{file}: row {firstRow + row} ({paths[row]}) holds a non-finite feature ({values[k]} at index {k % featureLength}); delete the part and re-run Extract"));
             }
         }
     }
@@ -163,8 +206,9 @@ public sealed class FeatureCacheReader
         {
             return await ParquetReader.CreateAsync(stream, cancellationToken: cancellationToken);
         }
-        catch (Exception error) when (error is IOException or InvalidDataException or Parquet.ParquetException or ArgumentException or NotSupportedException)
+        catch (Exception error) when (error is not (OperationCanceledException or OutOfMemoryException))
         {
+            // A damaged footer throws Thrift, range or format errors of many types: all of them are this file's problem.
             throw new FeatureCacheException($"{file}: not a readable Parquet file ({error.Message}); delete it or re-run Extract with --rebuild", error);
         }
     }

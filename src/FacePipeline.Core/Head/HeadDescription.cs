@@ -8,8 +8,8 @@ namespace FacePipeline.Head;
 /// </summary>
 public sealed record HeadDescription
 {
-    /// <summary>Version of the head folder format.</summary>
-    public const string CurrentFormatVersion = "1";
+    /// <summary>Version of the head folder format (2: <see cref="Files"/> records every file's SHA-256).</summary>
+    public const string CurrentFormatVersion = "2";
 
     /// <summary>Head folder format version.</summary>
     public string FormatVersion { get; init; } = CurrentFormatVersion;
@@ -50,6 +50,12 @@ public sealed record HeadDescription
 
     /// <summary>Label map file name inside the head folder.</summary>
     public string LabelsFile { get; init; } = HeadFolder.LabelsFileName;
+
+    /// <summary>
+    /// SHA-256 (lower-case hex) of every other file of the head folder, by file name; verified on load, so a file
+    /// damaged or edited in place is refused instead of predicting nonsense.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Files { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>The network of a head.</summary>

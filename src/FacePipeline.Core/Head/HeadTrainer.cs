@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using FacePipeline.Backbones;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -71,6 +72,19 @@ public static class HeadTrainer
         }
 
         return StratifiedSplitter.Split(data.Classes, options.ValidationSplit, options.Seed);
+    }
+
+    /// <summary>A non-finite loss never recovers (Adam's moments are NaN from then on): refuse the head.</summary>
+    private static void EnsureFinite(EpochRecord record)
+    {
+        (string what, double value) = !double.IsFinite(record.Loss)
+            ? ("loss", record.Loss)
+            : ("validation loss", record.ValLoss ?? 0);
+        if (!double.IsFinite(value))
+        {
+            throw new HeadException(string.Create(CultureInfo.InvariantCulture,
+                $"training diverged: {what} {value} in epoch {record.Epoch}; lower --lr, keep the input standardisation (no --no-standardize) or check the cache for extreme feature values"));
+        }
     }
 
     private static Device TorchDevice(string device)
@@ -180,6 +194,7 @@ public static class HeadTrainer
                 var record = new EpochRecord(epoch, lossSum / rows.TrainCount, (double)correct / rows.TrainCount, validationLoss, validationAccuracy, clock.Elapsed.TotalSeconds);
                 history.Add(record);
                 onEpoch?.Invoke(record);
+                EnsureFinite(record);
                 if (options.Patience > 0 && validationAccuracy is not null && !best.Offer(head, epoch, validationLoss!.Value, validationAccuracy.Value, options.Patience))
                 {
                     break;

@@ -39,17 +39,9 @@ public sealed class ImageDecoder
             throw new ImageDecodeException("empty file (0 bytes)");
         }
 
-        IImageInfo? info;
-        try
-        {
-            info = Image.Identify(configuration, bytes, out _);
-        }
-        catch (Exception error) when (IsDecoderError(error))
-        {
-            throw new ImageDecodeException($"unreadable image header ({error.Message.TrimEnd('.')})", error);
-        }
-
-        if (info is null)
+        (IImageInfo? info, IImageFormat? format) = CallDecoder(
+            () => (Image.Identify(configuration, bytes, out IImageFormat? found), found), "unreadable image header");
+        if (info is null || format is null)
         {
             throw new ImageDecodeException("not an image in a supported format (JPEG, PNG, GIF, BMP, PBM/PGM, TIFF, WebP, TGA)");
         }
@@ -65,28 +57,43 @@ public sealed class ImageDecoder
                 $"image too large: {info.Width}x{info.Height} pixels (limit {MaxSidePx} per side, {MaxPixels / 1_000_000} megapixels)");
         }
 
-        try
+        // Before decoding: ImageSharp allocates what the header claims, fills missing data with zeros, and its PGM
+        // decoder divides by the maxval.
+        string? problem = EncodedImageCheck.Problem(bytes, format, info.Width, info.Height);
+        if (problem is not null)
         {
-            using Image<Rgb24> image = Image.Load<Rgb24>(configuration, bytes);
-            image.Mutate(context => context.Resize(new ResizeOptions
-            {
-                Size = new Size(preprocessing.WidthPx, preprocessing.HeightPx),
-                Mode = preprocessing.Resize == ResizeMode.CenterCrop
-                    ? SixLabors.ImageSharp.Processing.ResizeMode.Crop
-                    : SixLabors.ImageSharp.Processing.ResizeMode.Stretch,
-                Position = AnchorPositionMode.Center,
-            }));
-            var rgb = new byte[preprocessing.TensorLength];
-            image.CopyPixelDataTo(rgb);
-            return rgb;
+            throw new ImageDecodeException(problem);
         }
-        catch (Exception error) when (IsDecoderError(error))
+
+        using Image<Rgb24> image = CallDecoder(() => Image.Load<Rgb24>(configuration, bytes), "corrupt or truncated image");
+        image.Mutate(context => context.Resize(new ResizeOptions
         {
-            throw new ImageDecodeException($"corrupt or truncated image ({error.Message.TrimEnd('.')})", error);
-        }
+            Size = new Size(preprocessing.WidthPx, preprocessing.HeightPx),
+            Mode = preprocessing.Resize == ResizeMode.CenterCrop
+                ? SixLabors.ImageSharp.Processing.ResizeMode.Crop
+                : SixLabors.ImageSharp.Processing.ResizeMode.Stretch,
+            Position = AnchorPositionMode.Center,
+        }));
+        var rgb = new byte[preprocessing.TensorLength];
+        image.CopyPixelDataTo(rgb);
+        return rgb;
     }
 
-    private static bool IsDecoderError(Exception error) =>
-        error is ImageFormatException or NotSupportedException or InvalidDataException or EndOfStreamException
-            or IndexOutOfRangeException or ArgumentException or InvalidOperationException;
+    /// <summary>
+    /// Runs one call into ImageSharp's decoders. Whatever they throw is the file's problem (a hostile file reaches
+    /// code paths no one tested: maxval 0 divided by zero), so it becomes an <see cref="ImageDecodeException"/>
+    /// with <paramref name="what"/> and the decoder's message; only running out of memory is not the file's fault.
+    /// Our own code stays outside these calls, so its bugs still surface.
+    /// </summary>
+    internal static T CallDecoder<T>(Func<T> decoderCall, string what)
+    {
+        try
+        {
+            return decoderCall();
+        }
+        catch (Exception error) when (error is not OutOfMemoryException)
+        {
+            throw new ImageDecodeException($"{what} ({error.Message.TrimEnd('.')})", error);
+        }
+    }
 }

@@ -70,6 +70,49 @@ public sealed class ImageFolderReaderTests : IDisposable
         Assert.Equal($"{missing}: image folder not found", error.Message);
     }
 
+    [Fact]
+    public void A_link_loop_lists_each_image_once()
+    {
+        Touch("alice", "1.pgm");
+        Touch("alice", "holiday", "2.pgm");
+        Directory.CreateSymbolicLink(temp.Combine("alice", "holiday", "again"), temp.Combine("alice"));
+        Directory.CreateSymbolicLink(temp.Combine("alice", "self"), temp.Combine("alice"));
+
+        IReadOnlyList<LabelledImage> images = ImageFolderReader.Read(temp.Path);
+
+        Assert.Equal(["alice/1.pgm", "alice/holiday/2.pgm"], images.Select(i => i.Path));
+    }
+
+    [Fact]
+    public void A_link_to_a_parent_folder_is_not_followed_and_links_elsewhere_are_followed_once()
+    {
+        using var elsewhere = new TempFolder();
+        File.WriteAllBytes(elsewhere.Combine("c.png"), [1]);
+        Touch("bob", "b.png");
+        // Followed forever, this link would list bob/up/bob/up/… until the path is too long.
+        Directory.CreateSymbolicLink(temp.Combine("bob", "up"), temp.Path);
+        Directory.CreateSymbolicLink(temp.Combine("carol"), elsewhere.Path);
+        Directory.CreateSymbolicLink(temp.Combine("carol-again"), elsewhere.Path);
+        Directory.CreateDirectory(temp.Combine("dave"));
+        File.CreateSymbolicLink(temp.Combine("dave", "link.png"), temp.Combine("bob", "b.png"));
+
+        IReadOnlyList<LabelledImage> images = ImageFolderReader.Read(temp.Path);
+
+        Assert.Equal(["bob/b.png", "carol/c.png", "dave/link.png"], images.Select(i => i.Path));
+    }
+
+    [Fact]
+    public void The_output_folder_inside_the_image_folder_is_not_scanned()
+    {
+        Touch("alice", "1.pgm");
+        Touch("cache", "part-0001.parquet");
+        Touch("cache", "errors.csv");
+
+        IReadOnlyList<LabelledImage> images = ImageFolderReader.Read(temp.Path, excludedFolder: temp.Combine("cache"));
+
+        Assert.Equal(["alice/1.pgm"], images.Select(i => i.Path));
+    }
+
     public void Dispose() => temp.Dispose();
 
     private void Touch(params string[] parts)

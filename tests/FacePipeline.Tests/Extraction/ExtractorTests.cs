@@ -301,7 +301,106 @@ public sealed class ExtractorTests : IDisposable
         Assert.Equal("s2", after["s2/2.pgm"].Label);
     }
 
+    [Fact]
+    public async Task A_pgm_with_maxval_0_among_good_images_is_skipped_and_named()
+    {
+        File.WriteAllBytes(Path.Combine(Images, "s2", "hostile.pgm"), [.. System.Text.Encoding.ASCII.GetBytes("P5\n4 4\n0\n"), .. new byte[16]]);
+
+        CliRun run = await Extract();
+        CliRun again = await Extract();
+
+        Assert.Equal(ExitCodes.Success, run.ExitCode);
+        Assert.Contains("extract: 12 new, 0 cached, 0 removed, 1 failed (", run.Error, StringComparison.Ordinal);
+        Assert.Contains("skipped: s2/hostile.pgm: PGM/PPM maxval 0 (must be 1 to 65535)", run.ErrorLines);
+        Assert.DoesNotContain("   at ", run.Error, StringComparison.Ordinal);
+        Assert.Equal(["path,reason", "s2/hostile.pgm,PGM/PPM maxval 0 (must be 1 to 65535)"], File.ReadAllLines(Path.Combine(Cache, "errors.csv")));
+        Assert.Equal(ExitCodes.Success, again.ExitCode);
+        Assert.Contains("extract: 0 new, 12 cached, 0 removed, 1 failed (", again.Error, StringComparison.Ordinal);
+        Assert.Equal(12, (await ReadCache(Cache)).Count);
+    }
+
+    [Fact]
+    public async Task An_out_folder_inside_the_image_folder_is_not_scanned()
+    {
+        string cache = Path.Combine(Images, "cache");
+        string[] args = ["--images", Images, "--out", cache, "--model", model, "--device", "cpu"];
+
+        CliRun first = await CliRun.Extract(args);
+        CliRun again = await CliRun.Extract(args);
+
+        Assert.Equal(ExitCodes.Success, first.ExitCode);
+        Assert.Contains("extract: 12 images,", first.Error, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.Success, again.ExitCode);
+        Assert.Contains("extract: 12 images,", again.Error, StringComparison.Ordinal);
+        Assert.Contains("extract: 0 new, 12 cached, 0 removed, 0 failed (", again.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("skipped:", again.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unchanged_rerun_does_not_rewrite_errors_csv()
+    {
+        File.WriteAllText(Path.Combine(Images, "s2", "notes.txt"), "not an image\n");
+        await Extract();
+        string errors = Path.Combine(Cache, "errors.csv");
+        var old = new DateTime(2001, 2, 3, 4, 5, 6, DateTimeKind.Utc);
+        File.SetLastWriteTimeUtc(errors, old);
+        string before = File.ReadAllText(errors);
+
+        CliRun again = await Extract();
+
+        Assert.Equal(ExitCodes.Success, again.ExitCode);
+        Assert.Equal(old, File.GetLastWriteTimeUtc(errors));
+        Assert.Equal(before, File.ReadAllText(errors));
+
+        File.Delete(Path.Combine(Images, "s2", "notes.txt"));
+        CliRun fixedRun = await Extract();
+
+        Assert.Equal(ExitCodes.Success, fixedRun.ExitCode);
+        Assert.Equal(["path,reason"], File.ReadAllLines(errors));
+    }
+
+    [Fact]
+    public async Task An_unchanged_rerun_works_on_a_read_only_cache()
+    {
+        await Extract();
+        // Tests run as root, where permissions do not stop writes; the immutable attribute does. Where chattr is
+        // missing or refused, An_unchanged_rerun_does_not_rewrite_errors_csv still checks the property.
+        string[] entries = [Cache, .. Directory.GetFiles(Cache)];
+        if (!Chattr("+i", entries))
+        {
+            return;
+        }
+
+        try
+        {
+            Assert.Throws<UnauthorizedAccessException>(() => File.WriteAllText(Path.Combine(Cache, "probe.txt"), "x"));
+
+            CliRun again = await Extract();
+
+            Assert.Equal(ExitCodes.Success, again.ExitCode);
+            Assert.Contains("extract: 0 new, 12 cached, 0 removed, 0 failed (", again.Error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Chattr("-i", entries);
+        }
+    }
+
     public void Dispose() => temp.Dispose();
+
+    private static bool Chattr(string flag, string[] paths)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("chattr", [flag, .. paths]) { RedirectStandardError = true })!;
+            process.WaitForExit();
+            return process.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false;
+        }
+    }
 
     private Task<CliRun> Extract(params string[] extra) =>
         CliRun.Extract(["--images", Images, "--out", Cache, "--model", model, "--device", "cpu", .. extra]);
