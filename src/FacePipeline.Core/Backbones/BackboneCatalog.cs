@@ -28,7 +28,13 @@ public sealed class BackboneCatalog
     /// The standard search order: <c>$FACEPIPELINE_MODELS</c>, <c>./models</c> (the working directory) and the
     /// <c>models</c> folder beside the program (where the build puts the bundled ResNet18).
     /// </summary>
-    public static BackboneCatalog Default()
+    public static BackboneCatalog Default() => new(DefaultFolders());
+
+    /// <summary>
+    /// The standard model folders, in search order: <c>$FACEPIPELINE_MODELS</c>, <c>./models</c> and the <c>models</c>
+    /// folder beside the program. Face detectors are found in their <c>faces</c> sub-folders.
+    /// </summary>
+    public static IReadOnlyList<string> DefaultFolders()
     {
         var folders = new List<string>();
         string? fromEnvironment = Environment.GetEnvironmentVariable(ModelsEnvironmentVariable);
@@ -39,7 +45,7 @@ public sealed class BackboneCatalog
 
         folders.Add(Path.Combine(Environment.CurrentDirectory, "models"));
         folders.Add(Path.Combine(AppContext.BaseDirectory, "models"));
-        return new BackboneCatalog(folders);
+        return folders;
     }
 
     /// <summary>Resolves a <c>--model</c> value (null for the default choice).</summary>

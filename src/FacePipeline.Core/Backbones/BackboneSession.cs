@@ -60,35 +60,7 @@ public sealed class BackboneSession : IDisposable
     /// <exception cref="BackboneException">The model cannot be loaded, or CUDA was required and is unavailable.</exception>
     public static BackboneSession Open(Backbone backbone, DeviceSpec device, out string? notice)
     {
-        notice = null;
-        using var options = new SessionOptions
-        {
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            IntraOpNumThreads = Environment.ProcessorCount,
-            InterOpNumThreads = 1,
-        };
-        string used = "cpu";
-        if (device.Kind != DeviceKind.Cpu)
-        {
-            try
-            {
-                options.AppendExecutionProvider_CUDA(device.CudaDeviceId);
-                used = $"cuda:{device.CudaDeviceId}";
-            }
-            catch (OnnxRuntimeException error)
-            {
-                string reason = FirstLine(error.Message);
-                if (device.Kind == DeviceKind.Cuda)
-                {
-                    throw new BackboneException(
-                        $"{device}: CUDA execution provider unavailable ({reason}); install CUDA 12 and cuDNN 9 for ONNX Runtime 1.31, or use --device cpu", error);
-                }
-
-                notice = $"note: CUDA unavailable ({reason}); running on CPU";
-            }
-        }
-
+        using SessionOptions options = OnnxSessionOptions.Create(device, Environment.ProcessorCount, out string used, out notice);
         try
         {
             string[] rewrites = RewriteCandidates(backbone);
