@@ -64,7 +64,7 @@ public static class PredictCommand
             var bar = new ProgressReporter(io, "images");
             var clock = System.Diagnostics.Stopwatch.StartNew();
             await foreach ((LabelledImage image, FacePrediction? prediction, string? failure) in HeadPredictor.PredictImagesAsync(
-                classifier, session, set, parse.GetValue(batchSize), k, threshold, token))
+                classifier, session, set, CommonOptions.BatchSizeFor(parse, batchSize, backbone), k, threshold, token))
             {
                 if (prediction is null)
                 {
@@ -174,7 +174,7 @@ public static class PredictCommand
                 Backbone backbone = HeadPredictor.ResolveBackbone(classifier, parse.GetValue(model), BackboneCatalog.Default());
                 using BackboneSession session = OpenSession(backbone, parse.GetValue(device)!, io);
                 await foreach ((LabelledImage image, FacePrediction? prediction, string? failure) in HeadPredictor.PredictImagesAsync(
-                    classifier, session, set, parse.GetValue(batchSize), k, null, token))
+                    classifier, session, set, CommonOptions.BatchSizeFor(parse, batchSize, backbone), k, null, token))
                 {
                     if (prediction is null)
                     {

@@ -12,7 +12,7 @@ public sealed record ExtractionOptions
     public required string CacheFolder { get; init; }
 
     /// <summary>Images per inference batch.</summary>
-    public int BatchSize { get; init; } = 32;
+    public int BatchSize { get; init; } = Backbones.Backbone.DefaultBatchSize;
 
     /// <summary>Which part of the set this run owns.</summary>
     public ShardSpec Shard { get; init; } = ShardSpec.All;
