@@ -42,6 +42,7 @@ internal static class FixedBatchRewrite
 
         var graphInputs = graph.Input.Select(i => i.Name).Where(name => !initializers.ContainsKey(name)).ToHashSet(StringComparer.Ordinal);
         int rewritten = 0;
+        var detached = new HashSet<string>(StringComparer.Ordinal);
         foreach (NodeProto node in graph.Node.Where(n => n.OpType == "Reshape" && n.Input.Count == 2))
         {
             if (initializers.ContainsKey(node.Input[0]) || constants.ContainsKey(node.Input[0]))
@@ -93,8 +94,11 @@ internal static class FixedBatchRewrite
             graph.Initializer.Add(replacement);
             initializers[name] = replacement;
             node.Input[1] = name;
+            detached.Add(shapeName);
             rewritten++;
         }
+
+        RemoveUnused(graph, detached);
 
         foreach (ValueInfoProto value in graph.Input.Where(i => graphInputs.Contains(i.Name)).Concat(graph.Output))
         {
@@ -109,6 +113,30 @@ internal static class FixedBatchRewrite
         // Intermediate shapes recorded by the exporter carry the old batch; ONNX Runtime infers them again.
         graph.ValueInfo.Clear();
         return null;
+    }
+
+    /// <summary>
+    /// Drops the shape constants that no node or output reads any more (ONNX Runtime would otherwise print a warning
+    /// about each of them when it opens the model).
+    /// </summary>
+    private static void RemoveUnused(GraphProto graph, HashSet<string> candidates)
+    {
+        var used = graph.Node.SelectMany(n => n.Input).Concat(graph.Output.Select(o => o.Name)).ToHashSet(StringComparer.Ordinal);
+        candidates.ExceptWith(used);
+        foreach (NodeProto constant in graph.Node.Where(n => n.OpType == "Constant" && n.Output.Count == 1 && candidates.Contains(n.Output[0])).ToList())
+        {
+            graph.Node.Remove(constant);
+        }
+
+        foreach (TensorProto initializer in graph.Initializer.Where(t => candidates.Contains(t.Name)).ToList())
+        {
+            graph.Initializer.Remove(initializer);
+        }
+
+        foreach (ValueInfoProto input in graph.Input.Where(i => candidates.Contains(i.Name)).ToList())
+        {
+            graph.Input.Remove(input); // an initializer also listed as an input (IR version 3 and older)
+        }
     }
 
     private static long[]? ReadInt64(TensorProto tensor)

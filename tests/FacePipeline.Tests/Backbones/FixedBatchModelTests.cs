@@ -1,6 +1,10 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
 using FacePipeline.Backbones;
+using FacePipeline.Cli;
 using FacePipeline.Fixtures;
 using FacePipeline.Tests.TestSupport;
+using Onnx;
 using Xunit;
 
 namespace FacePipeline.Tests.Backbones;
@@ -26,6 +30,13 @@ public sealed class FixedBatchModelTests : IDisposable
         AssertFeaturesAreHandComputed(session);
         string rewrite = Assert.Single(Directory.GetFiles(temp.Path, "*.variable-batch.onnx"));
         Assert.StartsWith("constant-reshape.", Path.GetFileName(rewrite), StringComparison.Ordinal);
+        ModelProto written = ModelProto.Parser.ParseFrom(File.ReadAllBytes(rewrite));
+        Assert.DoesNotContain(written.Graph.Node, n => n.OpType == "Constant"); // no longer read by anything
+        NodeProto reshape = Assert.Single(written.Graph.Node, n => n.OpType == "Reshape");
+        TensorProto shape = Assert.Single(written.Graph.Initializer, t => t.Name == reshape.Input[1]);
+        Assert.Equal([0L, -1L], MemoryMarshal.Cast<byte, long>(shape.RawData.Span).ToArray());
+        Assert.Equal("N", written.Graph.Input[0].Type.TensorType.Shape.Dim[0].DimParam);
+        Assert.Equal("N", written.Graph.Output[0].Type.TensorType.Shape.Dim[0].DimParam);
 
         // A second session takes the cached rewrite, which was checked when written.
         using BackboneSession again = BackboneSession.Open(backbone, DeviceSpec.Cpu, out string? secondNotice);
@@ -75,9 +86,23 @@ public sealed class FixedBatchModelTests : IDisposable
         }
     }
 
+    [Fact]
+    public void The_description_batch_size_is_used_when_batch_size_is_not_given()
+    {
+        Backbone preferring = Write("prefers-4", FixedBatchFixtureModels.ConstantReshape(), batchSize: "4");
+        Backbone plain = Write("plain", FixedBatchFixtureModels.ConstantReshape());
+        Option<int> option = CommonOptions.BatchSize();
+        var root = new RootCommand { option };
+
+        Assert.Equal(4, CommonOptions.BatchSizeFor(root.Parse([]), option, preferring));
+        Assert.Equal(Backbone.DefaultBatchSize, CommonOptions.BatchSizeFor(root.Parse([]), option, plain));
+        Assert.Equal(2, CommonOptions.BatchSizeFor(root.Parse(["--batch-size", "2"]), option, preferring));
+        Assert.Equal(32, CommonOptions.BatchSizeFor(root.Parse(["--batch-size", "32"]), option, preferring));
+    }
+
     public void Dispose() => temp.Dispose();
 
-    private Backbone Write(string name, byte[] model, string normalize = "none")
+    private Backbone Write(string name, byte[] model, string normalize = "none", string batchSize = "null")
     {
         File.WriteAllBytes(temp.Combine(name + ".onnx"), model);
         File.WriteAllText(temp.Combine(name + ".json"), $$"""
@@ -85,6 +110,7 @@ public sealed class FixedBatchModelTests : IDisposable
               "name": "{{name}}",
               "pretrained": "none",
               "model": "{{name}}.onnx",
+              "batch_size": {{batchSize}},
               "input": { "name": "input", "layout": "nchw", "width": 8, "height": 8, "channels": 3 },
               "preprocessing": { "resize": "stretch", "channel_order": "rgb", "scale": 1.0 },
               "output": { "name": "output", "shape": [4], "pooling": "none", "normalize": "{{normalize}}" }

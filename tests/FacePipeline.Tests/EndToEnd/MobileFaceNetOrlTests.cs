@@ -79,6 +79,6 @@ public sealed class MobileFaceNetOrlTests : IClassFixture<MobileFaceNetOrlFixtur
         Assert.Equal(ExitCodes.Failed, run.ExitCode);
         string line = Assert.Single(run.ErrorLines);
         Assert.StartsWith("error: ", line, StringComparison.Ordinal);
-        Assert.Contains("mobilefacenet", line, StringComparison.Ordinal);
+        Assert.Contains("was trained with e72a5710cce378dc46472b6b845cb90647634f2738d8c3e581735cf195b9866f", line, StringComparison.Ordinal);
     }
 }
