@@ -58,7 +58,7 @@ public static class ExtractCommand
             {
                 Images = set,
                 CacheFolder = parse.GetValue(output)!,
-                BatchSize = parse.GetValue(batchSize),
+                BatchSize = CommonOptions.BatchSizeFor(parse, batchSize, backbone),
                 Shard = parse.GetValue(shard)!,
                 Rebuild = parse.GetValue(rebuild),
             };

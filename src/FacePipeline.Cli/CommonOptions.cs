@@ -26,13 +26,17 @@ public static class CommonOptions
         HelpName = "PATH|NAME",
     };
 
-    /// <summary><c>--batch-size N</c> for inference.</summary>
+    /// <summary><c>--batch-size N</c> for inference; read it with <see cref="BatchSizeFor"/>.</summary>
     public static Option<int> BatchSize() => new("--batch-size")
     {
-        Description = "Images per inference batch",
-        DefaultValueFactory = _ => ExtractionOptions.DefaultBatchSize,
+        Description = "Images per inference batch; when not given, the backbone description's batch_size if it names one",
+        DefaultValueFactory = _ => Backbone.DefaultBatchSize,
         Validators = { Positive },
     };
+
+    /// <summary>The <c>--batch-size</c> given, else the batch size the backbone's description prefers.</summary>
+    public static int BatchSizeFor(ParseResult parse, Option<int> option, Backbone backbone) =>
+        parse.GetResult(option) is { Implicit: false } ? parse.GetValue(option) : backbone.PreferredBatchSize;
 
     /// <summary><c>--images DIR</c>: one sub-folder per person.</summary>
     public static Option<string?> Images() => new("--images")

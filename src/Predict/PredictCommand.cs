@@ -60,7 +60,7 @@ public static class PredictCommand
             int k = Math.Min(parse.GetValue(topK), classifier.Labels.Count);
             var bar = new ProgressReporter(io, "images");
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            PredictionRun run = await PredictionRun.PredictAsync(classifier, session, set, parse.GetValue(batchSize), k, threshold, (done, failed, skipped) =>
+            PredictionRun run = await PredictionRun.PredictAsync(classifier, session, set, CommonOptions.BatchSizeFor(parse, batchSize, backbone), k, threshold, (done, failed, skipped) =>
             {
                 if (skipped is not null)
                 {
@@ -181,7 +181,7 @@ public static class PredictCommand
         Backbone backbone = HeadPredictor.ResolveBackbone(classifier, parse.GetValue(model), BackboneCatalog.Default());
         using BackboneSession session = OpenSession(backbone, parse.GetValue(device)!, io);
         return await HeadEvaluation.FromImagesAsync(
-            classifier, session, set, parse.GetValue(images) ?? parse.GetValue(manifest)!, parse.GetValue(split), parse.GetValue(batchSize), parse.GetValue(topK),
+            classifier, session, set, parse.GetValue(images) ?? parse.GetValue(manifest)!, parse.GetValue(split), CommonOptions.BatchSizeFor(parse, batchSize, backbone), parse.GetValue(topK),
             (path, failure) => io.WriteNote($"skipped: {path}: {failure}"), token);
     }
 

@@ -215,7 +215,7 @@ public static class OnnxFixtureModels
         };
     }
 
-    private static NodeProto Node(string opType, string name, string[] inputs, string[] outputs, params AttributeProto[] attributes)
+    internal static NodeProto Node(string opType, string name, string[] inputs, string[] outputs, params AttributeProto[] attributes)
     {
         var node = new NodeProto { OpType = opType, Name = name };
         node.Input.AddRange(inputs);
@@ -224,14 +224,14 @@ public static class OnnxFixtureModels
         return node;
     }
 
-    private static AttributeProto IntsAttribute(string name, params long[] values)
+    internal static AttributeProto IntsAttribute(string name, params long[] values)
     {
         var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
         attribute.Ints.AddRange(values);
         return attribute;
     }
 
-    private static TensorProto FloatTensor(string name, long[] dims, float[] values)
+    internal static TensorProto FloatTensor(string name, long[] dims, float[] values)
     {
         byte[] bytes;
         if (BitConverter.IsLittleEndian)

@@ -10,6 +10,9 @@ namespace FacePipeline.Backbones;
 /// </summary>
 public sealed class Backbone
 {
+    /// <summary>Images per inference batch for backbones whose description names no <c>batch_size</c>.</summary>
+    public const int DefaultBatchSize = 32;
+
     private Backbone(BackboneDescription description, string descriptionPath, string modelPath, Preprocessing preprocessing, BackboneIdentity identity)
     {
         Description = description;
@@ -33,6 +36,9 @@ public sealed class Backbone
 
     /// <summary>Identity recorded in caches and heads.</summary>
     public BackboneIdentity Identity { get; }
+
+    /// <summary>Images per inference batch when the user gives none: the description's <c>batch_size</c>, else <see cref="DefaultBatchSize"/>.</summary>
+    public int PreferredBatchSize => Description.BatchSize ?? DefaultBatchSize;
 
     /// <summary>Loads the description at <paramref name="descriptionPath"/>, checks its model exists and hashes it.</summary>
     /// <exception cref="BackboneException">Description or model missing or invalid.</exception>
@@ -66,7 +72,8 @@ public sealed class Backbone
             ContentHash.OfFile(modelPath),
             preprocessing.Describe(),
             $"{description.Input.Width}x{description.Input.Height}",
-            description.FeatureShape.ToArray());
+            description.FeatureShape.ToArray(),
+            description.Output.Normalize == FeatureNormalization.L2 ? "l2" : BackboneIdentity.NoNormalization);
         return new Backbone(description, fullPath, modelPath, preprocessing, identity);
     }
 

@@ -2,13 +2,16 @@ namespace FacePipeline.Backbones;
 
 /// <summary>
 /// Finds backbones: by path (an ONNX file with a description of the same name beside it, or the description itself)
-/// or by known name (<c>resnet18</c>, <c>vgg16-notop</c>) in the model folders. Without a choice it takes
+/// or by known name (<c>resnet18</c>, <c>mobilefacenet</c>, <c>vgg16-notop</c>) in the model folders. Without a choice it takes
 /// <c>vgg16-notop</c> when its model file exists, else the bundled ResNet18.
 /// </summary>
 public sealed class BackboneCatalog
 {
     /// <summary>Name of the bundled default backbone (ResNet18 from NuGet).</summary>
     public const string BundledName = "resnet18";
+
+    /// <summary>Name of the bundled face-trained backbone (MobileFaceNet, 128-d embeddings).</summary>
+    public const string FaceName = "mobilefacenet";
 
     /// <summary>Name of the design's backbone (produced by scripts/export-vgg16-notop.sh).</summary>
     public const string Vgg16Name = "vgg16-notop";
@@ -104,7 +107,7 @@ public sealed class BackboneCatalog
 
         string hint = model == Vgg16Name
             ? $"models/{Vgg16Name}.onnx is produced by scripts/export-vgg16-notop.sh (needs internet); or use --model {BundledName}"
-            : $"known names: {BundledName}, {Vgg16Name}; or pass a path to an .onnx file with its .json description";
+            : $"known names: {BundledName}, {FaceName}, {Vgg16Name}; or pass a path to an .onnx file with its .json description";
         throw new BackboneException($"{model}: no such backbone in {string.Join(", ", folders)}; {hint}");
     }
 

@@ -31,6 +31,15 @@ public sealed record BackboneDescription
     /// <summary>The model output used as the feature.</summary>
     public required OutputSpec Output { get; init; }
 
+    /// <summary>
+    /// Name of the landmark template the network was trained on (e.g. <c>arcface-112</c>, the ArcFace 112×112 five
+    /// points), which the face stage aligns to; null = generic face geometry (ImageNet backbones).
+    /// </summary>
+    public string? FaceTemplate { get; init; }
+
+    /// <summary>Images per inference batch that runs fastest for this network; null = the programs' default.</summary>
+    public int? BatchSize { get; init; }
+
     /// <summary>Number of floats per image in the (flattened) feature.</summary>
     public int FeatureLength => Output.Pooling == FeaturePooling.Avg
         ? Output.Shape[Input.Layout == TensorLayout.Nhwc ? Output.Shape.Count - 1 : 0]
@@ -86,6 +95,16 @@ public sealed record BackboneDescription
         if (Output.Shape.Count == 0 || Output.Shape.Any(dim => dim <= 0))
         {
             throw new BackboneException($"{jsonPath}: output.shape must list the positive per-image dimensions");
+        }
+
+        if (BatchSize is < 1)
+        {
+            throw new BackboneException($"{jsonPath}: batch_size must be at least 1");
+        }
+
+        if (FaceTemplate is not null && string.IsNullOrWhiteSpace(FaceTemplate))
+        {
+            throw new BackboneException($"{jsonPath}: face_template must name a template or be null");
         }
 
         if (Preprocessing.Mean is { Count: not 3 } || Preprocessing.Std is { Count: not 3 })
@@ -156,5 +175,8 @@ public sealed record BackboneDescription
 
         /// <summary>Pooling applied to the output before caching.</summary>
         public FeaturePooling Pooling { get; init; } = FeaturePooling.None;
+
+        /// <summary>Normalisation applied to each pooled feature vector (part of the backbone identity).</summary>
+        public FeatureNormalization Normalize { get; init; } = FeatureNormalization.None;
     }
 }

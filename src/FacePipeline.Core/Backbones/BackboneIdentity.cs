@@ -3,16 +3,21 @@ using System.Globalization;
 namespace FacePipeline.Backbones;
 
 /// <summary>
-/// What makes features comparable: the backbone's name, the SHA-256 of its model file, its preprocessing, input size
-/// and feature shape. Recorded in every cache part and every head; features from two different identities never mix.
+/// What makes features comparable: the backbone's name, the SHA-256 of its model file, its preprocessing, input size,
+/// feature shape and feature normalisation. Recorded in every cache part and every head; features from two different identities never mix.
 /// </summary>
 /// <param name="Name">Backbone name from its description.</param>
 /// <param name="ModelSha256">Lower-case hex SHA-256 of the ONNX file as shipped (before any batch-dimension rewrite).</param>
 /// <param name="Preprocessing">Output of <see cref="Imaging.Preprocessing.Describe"/>.</param>
 /// <param name="InputSize">Input size as <c>WIDTHxHEIGHT</c>.</param>
 /// <param name="FeatureShape">Per-image feature shape as stored, e.g. <c>[512,1,1]</c> or <c>[7,7,512]</c>.</param>
-public sealed record BackboneIdentity(string Name, string ModelSha256, string Preprocessing, string InputSize, IReadOnlyList<int> FeatureShape)
+/// <param name="Normalize">Feature normalisation after pooling: <c>none</c> or <c>l2</c> (caches and heads written
+/// before the field existed read as <c>none</c>, which is what they hold).</param>
+public sealed record BackboneIdentity(string Name, string ModelSha256, string Preprocessing, string InputSize, IReadOnlyList<int> FeatureShape, string Normalize = BackboneIdentity.NoNormalization)
 {
+    /// <summary>The <see cref="Normalize"/> value of raw network outputs.</summary>
+    public const string NoNormalization = "none";
+
     /// <summary>Number of floats per feature vector.</summary>
     public int FeatureLength => FeatureShape.Aggregate(1, (product, dim) => product * dim);
 
@@ -22,8 +27,9 @@ public sealed record BackboneIdentity(string Name, string ModelSha256, string Pr
     /// <summary>Whether features made under <paramref name="other"/> are interchangeable with features made under this identity.</summary>
     public bool Matches(BackboneIdentity other) =>
         Name == other.Name && ModelSha256 == other.ModelSha256 && Preprocessing == other.Preprocessing
-        && InputSize == other.InputSize && FeatureShape.SequenceEqual(other.FeatureShape);
+        && InputSize == other.InputSize && FeatureShape.SequenceEqual(other.FeatureShape) && Normalize == other.Normalize;
 
-    /// <summary>A short human form: <c>resnet18 (sha256 1a2b3c4d5e6f…, 512x1x1)</c>.</summary>
-    public override string ToString() => $"{Name} (sha256 {ModelSha256[..Math.Min(12, ModelSha256.Length)]}…, {FeatureShapeText})";
+    /// <summary>A short human form: <c>resnet18 (sha256 1a2b3c4d5e6f…, 512x1x1)</c>, with <c>, l2</c> for normalised features.</summary>
+    public override string ToString() =>
+        $"{Name} (sha256 {ModelSha256[..Math.Min(12, ModelSha256.Length)]}…, {FeatureShapeText}{(Normalize == NoNormalization ? string.Empty : ", " + Normalize)})";
 }

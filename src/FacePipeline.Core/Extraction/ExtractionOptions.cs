@@ -11,11 +11,8 @@ public sealed record ExtractionOptions
     /// <summary>Cache folder.</summary>
     public required string CacheFolder { get; init; }
 
-    /// <summary>Images per inference batch when none is given (Extract, Predict and evaluate).</summary>
-    public const int DefaultBatchSize = 32;
-
     /// <summary>Images per inference batch.</summary>
-    public int BatchSize { get; init; } = DefaultBatchSize;
+    public int BatchSize { get; init; } = Backbones.Backbone.DefaultBatchSize;
 
     /// <summary>Which part of the set this run owns.</summary>
     public ShardSpec Shard { get; init; } = ShardSpec.All;

@@ -56,6 +56,7 @@ public static class FeatureCacheSchema
         [Prefix + "backbone.preprocessing"] = backbone.Preprocessing,
         [Prefix + "backbone.input_size"] = backbone.InputSize,
         [Prefix + "backbone.feature_shape"] = JsonSerializer.Serialize(backbone.FeatureShape),
+        [Prefix + "backbone.normalize"] = backbone.Normalize,
         [Prefix + "feature_length"] = backbone.FeatureLength.ToString(CultureInfo.InvariantCulture),
     };
 
@@ -75,6 +76,8 @@ public static class FeatureCacheSchema
 
         int[] shape = JsonSerializer.Deserialize<int[]>(Get("backbone.feature_shape"))
             ?? throw new FeatureCacheException($"{file}: invalid feature shape metadata");
-        return new BackboneIdentity(Get("backbone.name"), Get("backbone.model_sha256"), Get("backbone.preprocessing"), Get("backbone.input_size"), shape);
+        // Parts written before normalisation existed hold raw outputs.
+        string normalize = metadata.TryGetValue(Prefix + "backbone.normalize", out string? n) ? n : BackboneIdentity.NoNormalization;
+        return new BackboneIdentity(Get("backbone.name"), Get("backbone.model_sha256"), Get("backbone.preprocessing"), Get("backbone.input_size"), shape, normalize);
     }
 }

@@ -74,7 +74,7 @@ public sealed class CliErrorTests : IDisposable
         Assert.Equal(ExitCodes.Failed, run.ExitCode);
         string line = Assert.Single(run.ErrorLines);
         Assert.StartsWith("error: nosuch: no such backbone in ", line, StringComparison.Ordinal);
-        Assert.EndsWith("; known names: resnet18, vgg16-notop; or pass a path to an .onnx file with its .json description", line, StringComparison.Ordinal);
+        Assert.EndsWith("; known names: resnet18, mobilefacenet, vgg16-notop; or pass a path to an .onnx file with its .json description", line, StringComparison.Ordinal);
         AssertNoStackTrace(run);
     }
 
