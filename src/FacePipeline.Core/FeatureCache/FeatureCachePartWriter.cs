@@ -78,6 +78,7 @@ public sealed class FeatureCachePartWriter : IAsyncDisposable
         await stream.FlushAsync(cancellationToken);
         stream.Flush(flushToDisk: true);
         await stream.DisposeAsync();
+        hashing.Dispose();
         File.Move(temporaryPath, finalPath, overwrite: true);
         committed = true;
     }
@@ -92,6 +93,7 @@ public sealed class FeatureCachePartWriter : IAsyncDisposable
 
         await writer.DisposeAsync();
         await stream.DisposeAsync();
+        hashing.Dispose();
         File.Delete(temporaryPath);
     }
 

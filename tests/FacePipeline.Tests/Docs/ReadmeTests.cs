@@ -10,7 +10,7 @@ public sealed partial class ReadmeTests
 {
     private static readonly string Readme = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "README.md"));
 
-    public static TheoryData<string> Programs => new() { "Extract", "TrainHead", "Predict", "Predict evaluate" };
+    public static TheoryData<string> Programs => new() { "Extract", "Extract verify", "TrainHead", "Predict", "Predict evaluate" };
 
     [Theory]
     [MemberData(nameof(Programs))]
