@@ -6,7 +6,7 @@ namespace FacePipeline.Bench;
 /// <summary>
 /// Feature-cache I/O through the library's writer and reader: parts of <see cref="FeatureCacheSchema.PartRows"/> rows
 /// written with <see cref="FeatureCachePartWriter"/> (temporary file, fsync, rename) and streamed back with
-/// <see cref="FeatureCacheReader.ReadRowsAsync"/>. Reads follow the write, so the file is in the page cache: the read
+/// <see cref="FeatureCacheReader.ReadRowsAsync"/>, then checked with <see cref="CacheVerifier"/> (<c>Extract verify</c>). Reads follow the write, so the file is in the page cache: the read
 /// figure is decoding speed, not disk speed.
 /// </summary>
 internal static class CacheIoBench
@@ -24,6 +24,7 @@ internal static class CacheIoBench
         long fileBytes = 0;
         var write = new List<double>();
         var read = new List<double>();
+        var verify = new List<double>();
         try
         {
             for (int r = 0; r < repeats; r++)
@@ -47,6 +48,15 @@ internal static class CacheIoBench
                 {
                     throw new BenchException($"{folder}: read {values} values, wrote {(long)rows * identity.FeatureLength}");
                 }
+
+                // Extract verify without an input: hash every part's pages, decode every column of every row group.
+                clock.Restart();
+                CacheVerification verified = await CacheVerifier.VerifyAsync(folder, null);
+                verify.Add(fileBytes / 1e6 / clock.Elapsed.TotalSeconds);
+                if (!verified.Consistent || verified.RowCount != rows)
+                {
+                    throw new BenchException($"{folder}: verify found {verified.Problems.Count} problem(s) and {verified.RowCount} rows in a fresh cache of {rows}");
+                }
             }
         }
         finally
@@ -54,7 +64,7 @@ internal static class CacheIoBench
             Reset(folder);
         }
 
-        return new CacheIoResult(name, rows, identity.FeatureLength, fileBytes, Stats.Of(write), Stats.Of(read));
+        return new CacheIoResult(name, rows, identity.FeatureLength, fileBytes, Stats.Of(write), Stats.Of(read), Stats.Of(verify));
     }
 
     private static async Task Write(string folder, BackboneIdentity identity, int rows, Func<int, float[]> row)

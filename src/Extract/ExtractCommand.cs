@@ -28,12 +28,16 @@ public static class ExtractCommand
             + "[default: vgg16-notop if models/vgg16-notop.onnx exists, else the bundled resnet18]");
         Option<DeviceSpec> device = CommonOptions.Device();
         Option<int> batchSize = CommonOptions.BatchSize();
-        var shard = new Option<ShardSpec>("--shard")
+        var shard = new Option<string?>("--shard")
         {
-            Description = "Process only shard K of N (0-based K, by path hash) into this shard's own part files",
-            HelpName = "K/N",
-            DefaultValueFactory = _ => ShardSpec.All,
-            CustomParser = CommonOptions.ParseShard,
+            Description = $"Process only shard K of N (0-based K, by path hash) into this shard's own part files; 'auto' takes K from "
+                + $"${ShardSpec.KubernetesIndexVariable} or ${ShardSpec.SlurmIndexVariable} and N from --shard-count [default: 0/1, the whole set]",
+            HelpName = "K/N|auto",
+        };
+        var shardCount = new Option<int?>("--shard-count")
+        {
+            Description = "N, the number of shards, with --shard auto (required there: the scheduler's own count is not trusted) [default: none]",
+            HelpName = "N",
         };
         Option<bool> strict = CommonOptions.Strict();
         var rebuild = new Option<bool>("--rebuild")
@@ -43,10 +47,11 @@ public static class ExtractCommand
 
         var root = new RootCommand("Extract: run the frozen backbone over every image and cache the features in Parquet; re-runs compute only new or changed images.")
         {
-            images, manifest, output, model, device, batchSize, shard, strict, rebuild,
+            images, manifest, output, model, device, batchSize, shard, shardCount, strict, rebuild,
         };
         root.SetAction(async (parse, token) =>
         {
+            ShardSpec shardSpec = ResolveShard(parse.GetValue(shard), parse.GetValue(shardCount));
             IReadOnlyList<LabelledImage> set = CommonOptions.ReadImageSet(parse.GetValue(images), parse.GetValue(manifest), excludedFolder: parse.GetValue(output));
             Backbone backbone = BackboneCatalog.Default().Resolve(parse.GetValue(model), out string? notice);
             if (notice is not null)
@@ -59,11 +64,12 @@ public static class ExtractCommand
                 Images = set,
                 CacheFolder = parse.GetValue(output)!,
                 BatchSize = CommonOptions.BatchSizeFor(parse, batchSize, backbone),
-                Shard = parse.GetValue(shard)!,
+                Shard = shardSpec,
                 Rebuild = parse.GetValue(rebuild),
             };
             return await ExtractAsync(backbone, parse.GetValue(device)!, options, parse.GetValue(strict), io, token);
         });
+        root.Subcommands.Add(VerifyCommand(io));
         return CommandRunner.RunAsync(root, args, io, cancellationToken);
     }
 
@@ -97,5 +103,50 @@ public static class ExtractCommand
         }
 
         return ExitCodes.Success;
+    }
+
+    private static ShardSpec ResolveShard(string? text, int? count)
+    {
+        try
+        {
+            return ShardSpec.Resolve(text, count, Environment.GetEnvironmentVariable);
+        }
+        catch (FormatException error)
+        {
+            throw new UsageException(error.Message, error);
+        }
+    }
+
+    private static Command VerifyCommand(CommandIo io)
+    {
+        var cache = new Argument<string>("CACHE_DIR") { Description = "The feature cache folder the shards wrote into" };
+        Option<string?> images = CommonOptions.Images();
+        images.Description += "; check that the cache covers it exactly once [default: check the cache alone]";
+        Option<string?> manifest = CommonOptions.Manifest();
+        manifest.Description += "; check that the cache covers it exactly once [default: check the cache alone]";
+        var command = new Command("verify", "Check a (sharded) cache: every part readable including its data pages, one backbone identity, no path held twice, every shard ran, and with --images/--manifest the input covered exactly once (missing, extra, stale by SHA-256). Exit 0 when consistent, 1 with one line per problem.")
+        {
+            cache, images, manifest,
+        };
+        command.SetAction(async (parse, token) =>
+        {
+            string? imageFolder = parse.GetValue(images);
+            string? manifestFile = parse.GetValue(manifest);
+            if (imageFolder is not null && manifestFile is not null)
+            {
+                throw new UsageException("give at most one of --images DIR or --manifest CSV");
+            }
+
+            IReadOnlyList<LabelledImage>? input = imageFolder is null && manifestFile is null ? null : CommonOptions.ReadImageSet(imageFolder, manifestFile);
+            CacheVerification result = await CacheVerifier.VerifyAsync(parse.GetValue(cache)!, input, token);
+            foreach (CacheProblem problem in result.Problems)
+            {
+                io.WriteError(problem.ToString());
+            }
+
+            io.Out.WriteLine(result.Line);
+            return result.Consistent ? ExitCodes.Success : ExitCodes.Failed;
+        });
+        return command;
     }
 }

@@ -99,7 +99,4 @@ public static class CommonOptions
             return default!;
         }
     }
-
-    /// <summary>Custom parser for <c>--shard K/N</c>.</summary>
-    public static ShardSpec ParseShard(ArgumentResult result) => Parse(result, ShardSpec.Parse);
 }

@@ -16,12 +16,14 @@ public sealed class FeatureCachePartWriter : IAsyncDisposable
     private readonly string temporaryPath;
     private readonly int featureLength;
     private readonly FileStream stream;
+    private readonly HashingWriteStream hashing;
     private readonly ParquetWriter writer;
     private readonly List<FeatureRow> pending = [];
     private bool committed;
 
-    private FeatureCachePartWriter(string finalPath, string temporaryPath, int featureLength, FileStream stream, ParquetWriter writer)
+    private FeatureCachePartWriter(string finalPath, string temporaryPath, int featureLength, FileStream stream, HashingWriteStream hashing, ParquetWriter writer)
     {
+        this.hashing = hashing;
         this.finalPath = finalPath;
         this.temporaryPath = temporaryPath;
         this.featureLength = featureLength;
@@ -42,9 +44,10 @@ public sealed class FeatureCachePartWriter : IAsyncDisposable
         Directory.CreateDirectory(folder);
         string temporaryPath = AtomicFile.TemporaryPath(finalPath);
         var stream = new FileStream(temporaryPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
-        ParquetWriter writer = await ParquetWriter.CreateAsync(FeatureCacheSchema.Schema, stream, cancellationToken: cancellationToken);
+        var hashing = new HashingWriteStream(stream);
+        ParquetWriter writer = await ParquetWriter.CreateAsync(FeatureCacheSchema.Schema, hashing, cancellationToken: cancellationToken);
         writer.CustomMetadata = FeatureCacheSchema.Metadata(backbone, toolVersion);
-        return new FeatureCachePartWriter(finalPath, temporaryPath, backbone.FeatureLength, stream, writer);
+        return new FeatureCachePartWriter(finalPath, temporaryPath, backbone.FeatureLength, stream, hashing, writer);
     }
 
     /// <summary>Adds a row; a full row group is written out.</summary>
@@ -67,10 +70,16 @@ public sealed class FeatureCachePartWriter : IAsyncDisposable
     public async Task CommitAsync(CancellationToken cancellationToken = default)
     {
         await FlushRowGroupAsync(cancellationToken);
+        // Everything before the footer is written now; the footer, written by DisposeAsync, records its hash.
+        writer.CustomMetadata = new Dictionary<string, string>(writer.CustomMetadata)
+        {
+            [FeatureCacheSchema.DataSha256Key] = hashing.HashSoFar(),
+        };
         await writer.DisposeAsync();
         await stream.FlushAsync(cancellationToken);
         stream.Flush(flushToDisk: true);
         await stream.DisposeAsync();
+        hashing.Dispose();
         File.Move(temporaryPath, finalPath, overwrite: true);
         committed = true;
     }
@@ -85,6 +94,7 @@ public sealed class FeatureCachePartWriter : IAsyncDisposable
 
         await writer.DisposeAsync();
         await stream.DisposeAsync();
+        hashing.Dispose();
         File.Delete(temporaryPath);
     }
 

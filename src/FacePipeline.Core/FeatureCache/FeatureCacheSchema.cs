@@ -38,6 +38,14 @@ public static class FeatureCacheSchema
     /// <summary>Metadata key prefix.</summary>
     public const string Prefix = "facepipeline.";
 
+    /// <summary>
+    /// Metadata key: lower-case hex SHA-256 of the part's bytes before its footer (the leading magic and every column
+    /// chunk, data pages included). Parquet.Net writes no page CRCs, and a flipped bit in an uncompressible float page
+    /// decodes silently to another number; this is how <see cref="CacheVerifier"/> catches it. Parts written before
+    /// this key existed lack it and are checked by decoding only.
+    /// </summary>
+    public const string DataSha256Key = Prefix + "data_sha256";
+
     /// <summary>The Parquet schema: <c>path, label, split, sha256, features</c>.</summary>
     public static ParquetSchema Schema { get; } = new(
         new DataField<string>(PathColumn, false),

@@ -17,7 +17,7 @@ public sealed partial class ReadmeTests(OrlPipelineFixture fixture)
 {
     private static readonly string Readme = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "README.md"));
 
-    public static TheoryData<string> Programs => new() { "Extract", "TrainHead", "Predict", "Predict evaluate" };
+    public static TheoryData<string> Programs => new() { "Extract", "Extract verify", "TrainHead", "Predict", "Predict evaluate" };
 
     [Theory]
     [MemberData(nameof(Programs))]

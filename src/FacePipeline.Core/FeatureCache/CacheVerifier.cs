@@ -1,0 +1,355 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using CsvHelper;
+using FacePipeline.Backbones;
+using FacePipeline.Dataset;
+using Parquet;
+
+namespace FacePipeline.FeatureCache;
+
+/// <summary>
+/// Checks a cache folder that several shards wrote into: every part is readable down to its data pages and matches its
+/// recorded data checksum, all parts share one backbone identity, no image path is held twice, every shard of each
+/// layout ran, and — given the input — the cache holds every input image exactly once with its current bytes, label
+/// and split. What a pipeline runs after a sharded extraction, before training.
+/// </summary>
+public static partial class CacheVerifier
+{
+    /// <summary>Verifies <paramref name="folder"/>.</summary>
+    /// <param name="folder">The cache folder.</param>
+    /// <param name="input">The image set the cache should cover exactly (hashed again, as Extract does); null to check the cache alone.</param>
+    /// <param name="cancellationToken">Stops the check.</param>
+    /// <exception cref="FeatureCacheException">The folder does not exist.</exception>
+    public static async Task<CacheVerification> VerifyAsync(string folder, IReadOnlyList<LabelledImage>? input, CancellationToken cancellationToken = default)
+    {
+        if (!Directory.Exists(folder))
+        {
+            throw new FeatureCacheException($"{folder}: feature cache not found; run Extract first");
+        }
+
+        var clock = Stopwatch.StartNew();
+        var problems = new List<CacheProblem>();
+        string[] files = Directory.GetFiles(folder, FeatureCacheSchema.PartPattern)
+            .Where(f => !Path.GetFileName(f).StartsWith('.'))
+            .Order(StringComparer.Ordinal)
+            .ToArray();
+
+        var parts = new List<(string Name, BackboneIdentity Identity, long Rows)>();
+        var holders = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        var cached = new Dictionary<string, (FeatureRow Row, string Part)>(StringComparer.Ordinal);
+        long bytes = 0;
+        int withoutChecksum = 0;
+        foreach (string file in files)
+        {
+            string name = Path.GetFileName(file);
+            bytes += new FileInfo(file).Length;
+            PartCheck check = await CheckPartAsync(file, cancellationToken);
+            if (check.Problem is not null)
+            {
+                problems.Add(new CacheProblem(name, check.Problem));
+                continue;
+            }
+
+            withoutChecksum += check.HasChecksum ? 0 : 1;
+            parts.Add((name, check.Identity!, check.Rows.Count));
+            foreach (FeatureRow row in check.Rows)
+            {
+                if (!holders.TryGetValue(row.Path, out List<string>? holding))
+                {
+                    holders[row.Path] = holding = [];
+                    cached[row.Path] = (row, name);
+                }
+
+                holding.Add(name);
+            }
+        }
+
+        problems.AddRange(IdentityProblems(parts));
+        problems.AddRange(holders
+            .Where(h => h.Value.Count > 1)
+            .OrderBy(h => h.Key, StringComparer.Ordinal)
+            .Select(h => new CacheProblem(h.Key, $"held {h.Value.Count} times ({string.Join(", ", h.Value)}); delete the extra part(s) or re-run Extract with --rebuild for that shard")));
+
+        Dictionary<string, string> failures = ReadFailures(folder);
+        IReadOnlyList<int> layouts = ShardLayouts(files.Select(Path.GetFileName)!);
+        problems.AddRange(MissingShards(folder, files, layouts));
+        if (input is not null)
+        {
+            problems.AddRange(CoverageProblems(input, cached, failures, layouts, cancellationToken));
+        }
+
+        return new CacheVerification(problems, files.Length, parts.Sum(p => p.Rows), bytes, withoutChecksum, input?.Count, clock.Elapsed.TotalSeconds);
+    }
+
+    private sealed record PartCheck(string? Problem, BackboneIdentity? Identity, List<FeatureRow> Rows, bool HasChecksum);
+
+    /// <summary>Hashes the part's bytes before its footer against its recorded checksum, then decodes every column of every row group.</summary>
+    private static async Task<PartCheck> CheckPartAsync(string file, CancellationToken cancellationToken)
+    {
+        BackboneIdentity identity;
+        string? recorded;
+        long dataBytes;
+        try
+        {
+            await using FileStream stream = File.OpenRead(file);
+            dataBytes = DataLength(stream);
+            await using ParquetReader reader = await ParquetReader.CreateAsync(stream, cancellationToken: cancellationToken);
+            identity = FeatureCacheSchema.ReadIdentity(reader.CustomMetadata, file);
+            recorded = reader.CustomMetadata.TryGetValue(FeatureCacheSchema.DataSha256Key, out string? value) ? value : null;
+        }
+        catch (Exception error) when (IsCorruption(error))
+        {
+            return new PartCheck($"not a readable cache part ({OneLine(error)}); delete it and re-run Extract for its shard", null, [], false);
+        }
+
+        if (recorded is not null)
+        {
+            string actual = await HashPrefixAsync(file, dataBytes, cancellationToken);
+            if (actual != recorded)
+            {
+                return new PartCheck($"data checksum mismatch (SHA-256 of its pages is {actual[..12]}…, recorded {recorded[..Math.Min(12, recorded.Length)]}…): the file is corrupt; delete it and re-run Extract for its shard", identity, [], true);
+            }
+        }
+
+        var rows = new List<FeatureRow>();
+        try
+        {
+            var part = new FeatureCachePart(file, identity, 0);
+            await foreach (FeatureRow row in FeatureCacheReader.ReadPartRowsAsync(part, includeFeatures: true, cancellationToken))
+            {
+                // Only the keys are kept: a cache of millions of VGG16 rows does not fit, and the features were decoded.
+                rows.Add(row with { Features = [] });
+                if (row.Path is null || row.Label is null || row.Sha256 is null)
+                {
+                    return new PartCheck($"a row without path, label or sha256 (row {rows.Count}); delete it and re-run Extract for its shard", identity, [], recorded is not null);
+                }
+            }
+        }
+        catch (Exception error) when (IsCorruption(error))
+        {
+            return new PartCheck($"unreadable data ({OneLine(error)}); delete it and re-run Extract for its shard", identity, [], recorded is not null);
+        }
+
+        return new PartCheck(null, identity, rows, recorded is not null);
+    }
+
+    /// <summary>
+    /// Decoders fed corrupt bytes fail in many ways (Parquet.Net's own exceptions, but also index, overflow and
+    /// argument errors from its decompressors and Thrift reader): each of them means "this file is damaged" here.
+    /// </summary>
+    private static bool IsCorruption(Exception error) =>
+        error is FeatureCacheException or ParquetException or IOException or InvalidDataException or ArgumentException
+            or IndexOutOfRangeException or InvalidOperationException or OverflowException or NotSupportedException
+            or FormatException or InvalidCastException or NullReferenceException;
+
+    /// <summary>Bytes before the footer: the file ends with the footer, its 4-byte little-endian length and <c>PAR1</c>.</summary>
+    private static long DataLength(FileStream stream)
+    {
+        if (stream.Length < 12)
+        {
+            throw new InvalidDataException("shorter than a Parquet file");
+        }
+
+        Span<byte> tail = stackalloc byte[8];
+        stream.Seek(-8, SeekOrigin.End);
+        stream.ReadExactly(tail);
+        stream.Seek(0, SeekOrigin.Begin);
+        long footer = BinaryPrimitives.ReadInt32LittleEndian(tail);
+        long data = stream.Length - 8 - footer;
+        return footer < 0 || data < 4 ? throw new InvalidDataException("footer length out of range") : data;
+    }
+
+    private static async Task<string> HashPrefixAsync(string file, long length, CancellationToken cancellationToken)
+    {
+        using IncrementalHash hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        await using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
+        var buffer = new byte[1 << 20];
+        long left = length;
+        while (left > 0)
+        {
+            int read = await stream.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, left)), cancellationToken);
+            if (read == 0)
+            {
+                throw new EndOfStreamException();
+            }
+
+            hash.AppendData(buffer, 0, read);
+            left -= read;
+        }
+
+        return Convert.ToHexStringLower(hash.GetCurrentHash());
+    }
+
+    /// <summary>Parts whose identity is not the one most rows have (by the identity's own <see cref="BackboneIdentity.Matches"/>).</summary>
+    private static IEnumerable<CacheProblem> IdentityProblems(List<(string Name, BackboneIdentity Identity, long Rows)> parts)
+    {
+        var groups = new List<(BackboneIdentity Identity, long Rows, List<string> Parts)>();
+        foreach ((string name, BackboneIdentity identity, long rows) in parts)
+        {
+            int index = groups.FindIndex(g => g.Identity.Matches(identity));
+            if (index < 0)
+            {
+                groups.Add((identity, rows, [name]));
+            }
+            else
+            {
+                groups[index] = (groups[index].Identity, groups[index].Rows + rows, [.. groups[index].Parts, name]);
+            }
+        }
+
+        if (groups.Count < 2)
+        {
+            yield break;
+        }
+
+        var main = groups.OrderByDescending(g => g.Rows).ThenBy(g => g.Parts[0], StringComparer.Ordinal).First();
+        foreach (var group in groups.Where(g => !ReferenceEquals(g.Parts, main.Parts)))
+        {
+            foreach (string name in group.Parts)
+            {
+                yield return new CacheProblem(name,
+                    $"made by backbone {group.Identity}, the cache's other {main.Parts.Count} part(s) by {main.Identity}; delete it or re-extract its shard with the cache's backbone");
+            }
+        }
+    }
+
+    [GeneratedRegex(@"^part-shard(\d+)of(\d+)-", RegexOptions.CultureInvariant)]
+    private static partial Regex ShardPartName();
+
+    /// <summary>The shard counts N of the sharded parts present (a cache normally has one layout).</summary>
+    private static List<int> ShardLayouts(IEnumerable<string> names) =>
+        names.Select(n => ShardPartName().Match(n))
+            .Where(m => m.Success)
+            .Select(m => int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture))
+            .Distinct()
+            .Order()
+            .ToList();
+
+    /// <summary>A shard that ran leaves its errors file (even an empty one) and its parts; one with neither never ran.</summary>
+    private static IEnumerable<CacheProblem> MissingShards(string folder, string[] files, IReadOnlyList<int> layouts)
+    {
+        foreach (int count in layouts)
+        {
+            for (int index = 0; index < count; index++)
+            {
+                var shard = new ShardSpec(index, count);
+                bool hasPart = files.Any(f => Path.GetFileName(f).StartsWith(shard.PartPrefix, StringComparison.Ordinal));
+                bool ran = File.Exists(Path.Combine(folder, FeatureCacheLayout.ErrorsFileNameOf(shard)));
+                if (!hasPart && !ran)
+                {
+                    yield return new CacheProblem($"shard {shard}",
+                        $"never ran (no {shard.PartPrefix}*.parquet, no {FeatureCacheLayout.ErrorsFileNameOf(shard)}); run Extract --shard {shard}");
+                }
+            }
+        }
+    }
+
+    /// <summary>Image path → reason, from every errors file the shards wrote.</summary>
+    private static Dictionary<string, string> ReadFailures(string folder)
+    {
+        var failures = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string file in Directory.GetFiles(folder, "errors*.csv"))
+        {
+            using CsvReader csv = CsvReader.FromFile(file, CsvReaderOptions.Default);
+            if (!csv.TryGetFieldIndex("path", out int pathIndex) || !csv.TryGetFieldIndex("reason", out int reasonIndex))
+            {
+                continue;
+            }
+
+            while (csv.Read())
+            {
+                failures[csv.GetString(pathIndex) ?? string.Empty] = csv.GetString(reasonIndex) ?? string.Empty;
+            }
+        }
+
+        return failures;
+    }
+
+    private static List<CacheProblem> CoverageProblems(
+        IReadOnlyList<LabelledImage> input,
+        Dictionary<string, (FeatureRow Row, string Part)> cached,
+        Dictionary<string, string> failures,
+        IReadOnlyList<int> layouts,
+        CancellationToken cancellationToken)
+    {
+        var hashes = new string?[input.Count];
+        var reasons = new string?[input.Count];
+        Parallel.For(0, input.Count, new ParallelOptions { CancellationToken = cancellationToken }, i =>
+        {
+            if (!cached.ContainsKey(input[i].Path))
+            {
+                return;
+            }
+
+            try
+            {
+                hashes[i] = ContentHash.OfFile(input[i].FullPath);
+            }
+            catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+            {
+                reasons[i] = error.Message;
+            }
+        });
+
+        var problems = new List<CacheProblem>();
+        var wanted = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < input.Count; i++)
+        {
+            LabelledImage image = input[i];
+            wanted.Add(image.Path);
+            if (!cached.TryGetValue(image.Path, out (FeatureRow Row, string Part) entry))
+            {
+                string why = failures.TryGetValue(image.Path, out string? reason)
+                    ? $"failed during extraction ({reason}); fix or remove the image, then re-run Extract"
+                    : $"not in the cache; re-run Extract{ShardHint(image.Path, layouts)}";
+                problems.Add(new CacheProblem(image.Path, $"missing: {why}"));
+            }
+            else if (reasons[i] is not null)
+            {
+                problems.Add(new CacheProblem(image.Path, $"cannot read the input file ({reasons[i]})"));
+            }
+            else if (hashes[i] != entry.Row.Sha256)
+            {
+                problems.Add(new CacheProblem(image.Path,
+                    $"stale: the file's SHA-256 is {hashes[i]![..12]}…, {entry.Part} holds {entry.Row.Sha256[..Math.Min(12, entry.Row.Sha256.Length)]}…; re-run Extract{ShardHint(image.Path, layouts)}"));
+            }
+            else if (image.Label != entry.Row.Label || image.Split != entry.Row.Split)
+            {
+                problems.Add(new CacheProblem(image.Path,
+                    $"stale: label/split {image.Label}/{image.Split ?? "-"} in the input, {entry.Row.Label}/{entry.Row.Split ?? "-"} in {entry.Part}; re-run Extract{ShardHint(image.Path, layouts)}"));
+            }
+        }
+
+        problems.AddRange(cached
+            .Where(c => !wanted.Contains(c.Key))
+            .OrderBy(c => c.Key, StringComparer.Ordinal)
+            .Select(c => new CacheProblem(c.Key, $"extra: in {c.Value.Part} but not in the input; re-run Extract over this input to drop it")));
+        return problems;
+    }
+
+    /// <summary>Names the one shard that takes <paramref name="path"/> when the cache has a single sharded layout.</summary>
+    private static string ShardHint(string path, IReadOnlyList<int> layouts)
+    {
+        if (layouts.Count != 1)
+        {
+            return string.Empty;
+        }
+
+        int count = layouts[0];
+        for (int index = 0; index < count; index++)
+        {
+            var shard = new ShardSpec(index, count);
+            if (shard.Contains(path))
+            {
+                return $" --shard {shard}";
+            }
+        }
+
+        return string.Empty;
+    }
+
+    private static string OneLine(Exception error) => error.Message.ReplaceLineEndings(" ").Trim();
+}
