@@ -53,6 +53,11 @@ public static class ExtractCommand
                 io.WriteNote(notice);
             }
 
+            if (backbone.NotPretrainedWarning is string warning)
+            {
+                io.WriteNote(warning);
+            }
+
             DeviceSpec deviceSpec = parse.GetValue(device)!;
             var extractor = new Extractor(backbone, () =>
             {
