@@ -36,6 +36,8 @@
 #   3. prints the SHA-256 of the ONNX file and writes it to <out without .onnx>.sha256 (sha256sum format),
 #   4. writes/updates the JSON description beside the model (<out without .onnx>.json) with the input and
 #      output names found in the exported file and what the weights are ("pretrained").
+set -euo pipefail
+
 script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo_root="$(cd "$script_dir/.." && pwd)"
 

@@ -163,6 +163,21 @@ public sealed class Vgg16ExportTests(Vgg16ExportFixture export, ITestOutputHelpe
         Assert.Contains(csv[1].Split(',')[1], new[] { "s1", "s2" });
     }
 
+    [ExportRouteFact]
+    public void A_torchvision_weights_file_whose_hash_does_not_match_its_name_is_refused_and_nothing_is_written()
+    {
+        string weights = export.Temp.Combine("vgg16-397923af.pth");
+        File.WriteAllBytes(weights, [1, 2, 3]);
+        string onnx = export.Temp.Combine("refused", "vgg16-notop-torchvision.onnx");
+
+        (int code, string log) = ExportRoute.RunScript("--weights", weights, "--python", ExportRoute.Python, "--out", onnx);
+
+        Assert.Equal(1, code);
+        Assert.Contains("does not start with 397923af (damaged or another file)", log, StringComparison.Ordinal);
+        Assert.False(File.Exists(onnx));
+        Assert.False(File.Exists(Path.ChangeExtension(onnx, ".sha256")));
+    }
+
     private static byte[] PixelBytes(string path)
     {
         using Image<Rgb24> image = Image.Load<Rgb24>(path);
