@@ -59,6 +59,11 @@ public static class ExtractCommand
                 io.WriteNote(notice);
             }
 
+            if (backbone.NotPretrainedWarning is string warning)
+            {
+                io.WriteNote(warning);
+            }
+
             var options = new ExtractionOptions
             {
                 Images = set,

@@ -134,6 +134,11 @@ public static class PredictCommand
             io.WriteNote(notice);
         }
 
+        if (backbone.NotPretrainedWarning is string warning)
+        {
+            io.WriteNote(warning);
+        }
+
         return session;
     }
 

@@ -13,6 +13,9 @@ public sealed class Backbone
     /// <summary>Images per inference batch for backbones whose description names no <c>batch_size</c>.</summary>
     public const int DefaultBatchSize = 32;
 
+    /// <summary>The <c>pretrained</c> value of a description whose weights are random.</summary>
+    public const string NotPretrained = "none";
+
     private Backbone(BackboneDescription description, string descriptionPath, string modelPath, Preprocessing preprocessing, BackboneIdentity identity)
     {
         Description = description;
@@ -39,6 +42,14 @@ public sealed class Backbone
 
     /// <summary>Images per inference batch when the user gives none: the description's <c>batch_size</c>, else <see cref="DefaultBatchSize"/>.</summary>
     public int PreferredBatchSize => Description.BatchSize ?? DefaultBatchSize;
+
+    /// <summary>
+    /// A line for people when the description says the weights are not pretrained (<c>"pretrained": "none"</c>: test
+    /// fixtures, <c>export-vgg16-notop.sh --weights random</c>), else null. Programs print it when they run the backbone.
+    /// </summary>
+    public string? NotPretrainedWarning => string.Equals(Description.Pretrained, NotPretrained, StringComparison.OrdinalIgnoreCase)
+        ? $"warning: backbone {Description.Name} is not pretrained (\"pretrained\": \"none\" in {DescriptionPath}); its random weights give features for tests only"
+        : null;
 
     /// <summary>Loads the description at <paramref name="descriptionPath"/>, checks its model exists and hashes it.</summary>
     /// <exception cref="BackboneException">Description or model missing or invalid.</exception>
