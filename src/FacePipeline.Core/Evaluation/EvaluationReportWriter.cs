@@ -153,6 +153,31 @@ public static class EvaluationReportWriter
     private static byte[] RenderConfusionPng(ClassificationReport report)
     {
         int n = report.Labels.Count;
+        (double[,] counts, int maxCount) = ConfusionCounts(report);
+        int cellPx = Math.Clamp(TargetMatrixPx / n, MinCellPx, MaxCellPx);
+
+        using Plot plot = new();
+        AddHeatmap(plot, counts);
+        float longestLabelPx = AddLabelTicks(plot, report.Labels, cellPx);
+        plot.Axes.SetLimits(-0.5, n - 0.5, -0.5, n - 0.5);
+        plot.HideGrid();
+        plot.XLabel("Predicted label");
+        plot.YLabel("True label");
+        plot.Title(string.Create(CultureInfo.InvariantCulture, $"Confusion matrix: {report.Count} samples, accuracy {report.Accuracy:P1}"));
+        if (n <= MaxAnnotatedLabels)
+        {
+            AnnotateCounts(plot, report, maxCount, cellPx);
+        }
+
+        int matrixPx = Math.Max(n * cellPx, MinMatrixPx);
+        int widthPx = (int)(matrixPx + longestLabelPx + 220);
+        int heightPx = (int)(matrixPx + longestLabelPx + 160);
+        return plot.GetImageBytes(widthPx, heightPx, ImageFormat.Png);
+    }
+
+    private static (double[,] Counts, int MaxCount) ConfusionCounts(ClassificationReport report)
+    {
+        int n = report.Labels.Count;
         var counts = new double[n, n];
         int maxCount = 0;
         for (int t = 0; t < n; t++)
@@ -164,25 +189,33 @@ public static class EvaluationReportWriter
             }
         }
 
-        using Plot plot = new();
-        // ScottPlot's default heat-map layout puts row 0 at the top and cell centres on integer coordinates,
-        // so true label t sits at y = n - 1 - t and predicted label p at x = p.
+        return (counts, maxCount);
+    }
+
+    // ScottPlot's default heat-map layout puts row 0 at the top and cell centres on integer coordinates,
+    // so true label t sits at y = n - 1 - t and predicted label p at x = p.
+    private static void AddHeatmap(Plot plot, double[,] counts)
+    {
         Heatmap heatmap = plot.Add.Heatmap(counts);
         heatmap.Colormap = new Viridis();
         ColorBar colorBar = plot.Add.ColorBar(heatmap);
         colorBar.Label = "samples";
         colorBar.Axis.TickGenerator = new NumericAutomatic { IntegerTicksOnly = true };
+    }
 
-        int cellPx = Math.Clamp(TargetMatrixPx / n, MinCellPx, MaxCellPx);
+    /// <returns>The estimated width of the longest tick label in pixels, which the image size makes room for.</returns>
+    private static float AddLabelTicks(Plot plot, IReadOnlyList<string> labels, int cellPx)
+    {
+        int n = labels.Count;
         float tickFontSize = Math.Clamp(cellPx * 0.5f, 11, 16);
         double[] positions = [.. Enumerable.Range(0, n).Select(i => (double)i)];
-        plot.Axes.Bottom.SetTicks(positions, [.. report.Labels]);
-        plot.Axes.Left.SetTicks([.. positions.Select(x => n - 1 - x)], [.. report.Labels]);
+        plot.Axes.Bottom.SetTicks(positions, [.. labels]);
+        plot.Axes.Left.SetTicks([.. positions.Select(x => n - 1 - x)], [.. labels]);
         plot.Axes.Bottom.TickLabelStyle.FontSize = tickFontSize;
         plot.Axes.Left.TickLabelStyle.FontSize = tickFontSize;
 
         // About 0.6 em per character of the default font; the layout does not measure rotated tick labels.
-        int longestLabel = report.Labels.Max(l => l.Length);
+        int longestLabel = labels.Max(l => l.Length);
         float longestLabelPx = longestLabel * tickFontSize * 0.6f;
         if (longestLabelPx > cellPx * 0.9f)
         {
@@ -191,37 +224,29 @@ public static class EvaluationReportWriter
             plot.Axes.Bottom.MinimumSize = longestLabelPx + 16;
         }
 
-        plot.Axes.SetLimits(-0.5, n - 0.5, -0.5, n - 0.5);
-        plot.HideGrid();
-        plot.XLabel("Predicted label");
-        plot.YLabel("True label");
-        plot.Title(string.Create(CultureInfo.InvariantCulture, $"Confusion matrix: {report.Count} samples, accuracy {report.Accuracy:P1}"));
+        return longestLabelPx;
+    }
 
-        if (n <= MaxAnnotatedLabels)
+    private static void AnnotateCounts(Plot plot, ClassificationReport report, int maxCount, int cellPx)
+    {
+        int n = report.Labels.Count;
+        float countFontSize = Math.Clamp(cellPx * 0.4f, 9, 16);
+        for (int t = 0; t < n; t++)
         {
-            float countFontSize = Math.Clamp(cellPx * 0.4f, 9, 16);
-            for (int t = 0; t < n; t++)
+            for (int p = 0; p < n; p++)
             {
-                for (int p = 0; p < n; p++)
+                int count = report.Confusion[t][p];
+                if (count == 0)
                 {
-                    int count = report.Confusion[t][p];
-                    if (count == 0)
-                    {
-                        continue;
-                    }
-
-                    Text text = plot.Add.Text(count.ToString(CultureInfo.InvariantCulture), p, n - 1 - t);
-                    text.Alignment = Alignment.MiddleCenter;
-                    text.LabelFontSize = countFontSize;
-                    // Viridis is dark at the low end and yellow at the high end.
-                    text.LabelFontColor = count > maxCount * 0.6 ? Colors.Black : Colors.White;
+                    continue;
                 }
+
+                Text text = plot.Add.Text(count.ToString(CultureInfo.InvariantCulture), p, n - 1 - t);
+                text.Alignment = Alignment.MiddleCenter;
+                text.LabelFontSize = countFontSize;
+                // Viridis is dark at the low end and yellow at the high end.
+                text.LabelFontColor = count > maxCount * 0.6 ? Colors.Black : Colors.White;
             }
         }
-
-        int matrixPx = Math.Max(n * cellPx, MinMatrixPx);
-        int widthPx = (int)(matrixPx + longestLabelPx + 220);
-        int heightPx = (int)(matrixPx + longestLabelPx + 160);
-        return plot.GetImageBytes(widthPx, heightPx, ImageFormat.Png);
     }
 }
