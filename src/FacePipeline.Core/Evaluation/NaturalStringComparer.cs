@@ -31,48 +31,36 @@ public sealed class NaturalStringComparer : IComparer<string>
         int j = 0;
         while (i < x.Length && j < y.Length)
         {
-            if (char.IsAsciiDigit(x[i]) && char.IsAsciiDigit(y[j]))
+            int byRun = char.IsAsciiDigit(x[i]) && char.IsAsciiDigit(y[j])
+                ? CompareNumbers(x, ref i, y, ref j)
+                : x[i++].CompareTo(y[j++]);
+            if (byRun != 0)
             {
-                int startX = i;
-                int startY = j;
-                while (i < x.Length && char.IsAsciiDigit(x[i]))
-                {
-                    i++;
-                }
-
-                while (j < y.Length && char.IsAsciiDigit(y[j]))
-                {
-                    j++;
-                }
-
-                ReadOnlySpan<char> digitsX = x.AsSpan(startX, i - startX).TrimStart('0');
-                ReadOnlySpan<char> digitsY = y.AsSpan(startY, j - startY).TrimStart('0');
-                int byLength = digitsX.Length.CompareTo(digitsY.Length);
-                if (byLength != 0)
-                {
-                    return byLength;
-                }
-
-                int byDigits = digitsX.SequenceCompareTo(digitsY);
-                if (byDigits != 0)
-                {
-                    return byDigits;
-                }
-            }
-            else
-            {
-                int byChar = x[i].CompareTo(y[j]);
-                if (byChar != 0)
-                {
-                    return byChar;
-                }
-
-                i++;
-                j++;
+                return byRun;
             }
         }
 
         int byRest = (x.Length - i).CompareTo(y.Length - j);
         return byRest != 0 ? byRest : string.CompareOrdinal(x, y);
+    }
+
+    /// <summary>Compares the digit runs at <paramref name="i"/> and <paramref name="j"/> by value, moving both past them.</summary>
+    private static int CompareNumbers(string x, ref int i, string y, ref int j)
+    {
+        ReadOnlySpan<char> digitsX = TakeDigits(x, ref i).TrimStart('0');
+        ReadOnlySpan<char> digitsY = TakeDigits(y, ref j).TrimStart('0');
+        int byLength = digitsX.Length.CompareTo(digitsY.Length);
+        return byLength != 0 ? byLength : digitsX.SequenceCompareTo(digitsY);
+    }
+
+    private static ReadOnlySpan<char> TakeDigits(string s, ref int position)
+    {
+        int start = position;
+        while (position < s.Length && char.IsAsciiDigit(s[position]))
+        {
+            position++;
+        }
+
+        return s.AsSpan(start, position - start);
     }
 }
