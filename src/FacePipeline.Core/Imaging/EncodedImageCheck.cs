@@ -112,7 +112,6 @@ internal static class EncodedImageCheck
     /// </summary>
     public static string? JpegProblem(ReadOnlySpan<byte> bytes)
     {
-        const string truncated = "truncated JPEG: the data ends before its end-of-image marker";
         if (bytes.Length < 4 || bytes[0] != 0xFF || bytes[1] != 0xD8)
         {
             return "corrupt JPEG: no start-of-image marker";
@@ -123,36 +122,10 @@ internal static class EncodedImageCheck
         bool afterScan = false;
         while (true)
         {
-            if (position >= bytes.Length)
+            string? problem = ReadJpegMarker(bytes, ref position, afterScan, out byte marker, out int markerAt);
+            if (problem is not null || marker == 0xD9)
             {
-                return truncated;
-            }
-
-            if (bytes[position] != 0xFF)
-            {
-                return Corrupt("a marker expected", position);
-            }
-
-            while (position < bytes.Length && bytes[position] == 0xFF)
-            {
-                position++;
-            }
-
-            if (position >= bytes.Length)
-            {
-                return truncated;
-            }
-
-            int markerAt = position - 1;
-            byte marker = bytes[position++];
-            if (marker == 0xD9)
-            {
-                return null;
-            }
-
-            if (marker is 0x00 or (>= 0x02 and <= 0xBF) || (afterScan && !MayFollowScan(marker)))
-            {
-                return Corrupt($"unexpected marker 0xFF{marker:X2}", markerAt);
+                return problem;
             }
 
             if (marker is 0x01 or (>= 0xD0 and <= 0xD7))
@@ -160,67 +133,125 @@ internal static class EncodedImageCheck
                 continue; // standalone markers carry no length
             }
 
-            if (position + 2 > bytes.Length)
+            problem = SkipJpegSegment(bytes, ref position, marker, markerAt, ref restartInterval);
+            if (problem is null && marker == 0xDA)
             {
-                return truncated;
+                afterScan = true;
+                problem = SkipJpegScanData(bytes, ref position, restartInterval);
             }
 
-            int length = (bytes[position] << 8) | bytes[position + 1];
-            if (length < 2)
+            if (problem is not null)
             {
-                return Corrupt($"segment 0xFF{marker:X2} of length {length}", markerAt);
+                return problem;
+            }
+        }
+    }
+
+    private const string JpegTruncated = "truncated JPEG: the data ends before its end-of-image marker";
+
+    /// <summary>
+    /// Reads the marker at <paramref name="position"/> (after its fill bytes) and moves past it; the problem, or null
+    /// when the marker may stand here.
+    /// </summary>
+    private static string? ReadJpegMarker(ReadOnlySpan<byte> bytes, ref int position, bool afterScan, out byte marker, out int markerAt)
+    {
+        marker = 0;
+        markerAt = position;
+        if (position >= bytes.Length)
+        {
+            return JpegTruncated;
+        }
+
+        if (bytes[position] != 0xFF)
+        {
+            return Corrupt("a marker expected", position);
+        }
+
+        while (position < bytes.Length && bytes[position] == 0xFF)
+        {
+            position++;
+        }
+
+        if (position >= bytes.Length)
+        {
+            return JpegTruncated;
+        }
+
+        markerAt = position - 1;
+        marker = bytes[position++];
+        if (marker == 0xD9)
+        {
+            return null;
+        }
+
+        return marker is 0x00 or (>= 0x02 and <= 0xBF) || (afterScan && !MayFollowScan(marker))
+            ? Corrupt($"unexpected marker 0xFF{marker:X2}", markerAt)
+            : null;
+    }
+
+    /// <summary>Skips the length-prefixed segment of <paramref name="marker"/>, noting a restart interval (DRI).</summary>
+    private static string? SkipJpegSegment(ReadOnlySpan<byte> bytes, ref int position, byte marker, int markerAt, ref int restartInterval)
+    {
+        if (position + 2 > bytes.Length)
+        {
+            return JpegTruncated;
+        }
+
+        int length = (bytes[position] << 8) | bytes[position + 1];
+        if (length < 2)
+        {
+            return Corrupt($"segment 0xFF{marker:X2} of length {length}", markerAt);
+        }
+
+        if (position + length > bytes.Length)
+        {
+            return JpegTruncated;
+        }
+
+        if (marker == 0xDD && length >= 4)
+        {
+            restartInterval = (bytes[position + 2] << 8) | bytes[position + 3];
+        }
+
+        position += length;
+        return null;
+    }
+
+    /// <summary>
+    /// Skips entropy-coded data up to the marker that ends the scan. Inside it 0xFF is always followed by 0x00 (a
+    /// stuffed byte), a restart marker in sequence, or that marker.
+    /// </summary>
+    private static string? SkipJpegScanData(ReadOnlySpan<byte> bytes, ref int position, int restartInterval)
+    {
+        int nextRestart = 0;
+        while (true)
+        {
+            int at = bytes[position..].IndexOf((byte)0xFF);
+            if (at < 0 || position + at + 1 >= bytes.Length)
+            {
+                return JpegTruncated;
             }
 
-            if (position + length > bytes.Length)
+            position += at;
+            byte next = bytes[position + 1];
+            if (next == 0x00 || next == 0xFF)
             {
-                return truncated;
-            }
-
-            if (marker == 0xDD && length >= 4)
-            {
-                restartInterval = (bytes[position + 2] << 8) | bytes[position + 3];
-            }
-
-            position += length;
-            if (marker != 0xDA)
-            {
+                position += next == 0x00 ? 2 : 1;
                 continue;
             }
 
-            // Entropy-coded data: 0xFF is always followed by 0x00 (a stuffed byte), a restart marker in sequence, or
-            // the marker that ends the scan.
-            int nextRestart = 0;
-            afterScan = true;
-            while (true)
+            if (next is not (>= 0xD0 and <= 0xD7))
             {
-                int at = bytes[position..].IndexOf((byte)0xFF);
-                if (at < 0 || position + at + 1 >= bytes.Length)
-                {
-                    return truncated;
-                }
-
-                position += at;
-                byte next = bytes[position + 1];
-                if (next == 0x00 || next == 0xFF)
-                {
-                    position += next == 0x00 ? 2 : 1;
-                    continue;
-                }
-
-                if (next is >= 0xD0 and <= 0xD7)
-                {
-                    if (restartInterval == 0 || next - 0xD0 != nextRestart)
-                    {
-                        return Corrupt($"restart marker 0xFF{next:X2} out of sequence in the scan data", position);
-                    }
-
-                    nextRestart = (nextRestart + 1) % 8;
-                    position += 2;
-                    continue;
-                }
-
-                break;
+                return null;
             }
+
+            if (restartInterval == 0 || next - 0xD0 != nextRestart)
+            {
+                return Corrupt($"restart marker 0xFF{next:X2} out of sequence in the scan data", position);
+            }
+
+            nextRestart = (nextRestart + 1) % 8;
+            position += 2;
         }
     }
 
