@@ -24,12 +24,35 @@ internal static class FixedBatchRewrite
     public static string? Apply(ModelProto model, long batch)
     {
         GraphProto graph = model.Graph;
+        Dictionary<string, TensorProto> initializers = InitializersByName(graph);
+        Dictionary<string, TensorProto> constants = ConstantsByOutput(graph);
+        var graphInputs = graph.Input.Select(i => i.Name).Where(name => !initializers.ContainsKey(name)).ToHashSet(StringComparer.Ordinal);
+        string? problem = RewriteReshapes(graph, batch, initializers, constants, graphInputs);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        MakeBatchSymbolic(graph, graphInputs, batch);
+        // Intermediate shapes recorded by the exporter carry the old batch; ONNX Runtime infers them again.
+        graph.ValueInfo.Clear();
+        return null;
+    }
+
+    private static Dictionary<string, TensorProto> InitializersByName(GraphProto graph)
+    {
         var initializers = new Dictionary<string, TensorProto>(StringComparer.Ordinal);
         foreach (TensorProto tensor in graph.Initializer)
         {
             initializers.TryAdd(tensor.Name, tensor);
         }
 
+        return initializers;
+    }
+
+    /// <summary>The value of each <c>Constant</c> node that holds a tensor, by the node's output name.</summary>
+    private static Dictionary<string, TensorProto> ConstantsByOutput(GraphProto graph)
+    {
         var constants = new Dictionary<string, TensorProto>(StringComparer.Ordinal);
         foreach (NodeProto node in graph.Node.Where(n => n.OpType == "Constant" && n.Output.Count == 1))
         {
@@ -40,7 +63,21 @@ internal static class FixedBatchRewrite
             }
         }
 
-        var graphInputs = graph.Input.Select(i => i.Name).Where(name => !initializers.ContainsKey(name)).ToHashSet(StringComparer.Ordinal);
+        return constants;
+    }
+
+    /// <summary>
+    /// Points every <c>Reshape</c> whose constant shape starts with <paramref name="batch"/> at a new shape tensor
+    /// that follows the input's batch, then drops the shape constants nothing reads any more.
+    /// </summary>
+    /// <returns>Null when done; otherwise why a Reshape cannot be rewritten.</returns>
+    private static string? RewriteReshapes(
+        GraphProto graph,
+        long batch,
+        Dictionary<string, TensorProto> initializers,
+        Dictionary<string, TensorProto> constants,
+        HashSet<string> graphInputs)
+    {
         int rewritten = 0;
         var detached = new HashSet<string>(StringComparer.Ordinal);
         foreach (NodeProto node in graph.Node.Where(n => n.OpType == "Reshape" && n.Input.Count == 2))
@@ -62,30 +99,15 @@ internal static class FixedBatchRewrite
                 continue; // computed at run time
             }
 
-            long[]? dims = ReadInt64(shape);
+            string? problem = BatchFollowingDims(node, shapeName, shape, batch, out long[]? dims);
+            if (problem is not null)
+            {
+                return problem;
+            }
+
             if (dims is null)
             {
-                return $"Reshape '{node.Name}' has a shape tensor '{shapeName}' that is not int64";
-            }
-
-            if (dims.Length == 0 || dims[0] != batch)
-            {
                 continue;
-            }
-
-            bool allowZero = node.Attribute.Any(a => a.Name == "allowzero" && a.I != 0);
-            if (allowZero)
-            {
-                if (dims.Contains(-1))
-                {
-                    return $"Reshape '{node.Name}' has allowzero=1 and already infers one dimension (-1)";
-                }
-
-                dims[0] = -1;
-            }
-            else
-            {
-                dims[0] = 0; // "copy this dimension from the input": the batch
             }
 
             // A new initializer per node, so a shape tensor shared with other operators stays as it was.
@@ -99,7 +121,49 @@ internal static class FixedBatchRewrite
         }
 
         RemoveUnused(graph, detached);
+        return null;
+    }
 
+    /// <summary>
+    /// The Reshape's shape with its leading <paramref name="batch"/> replaced by a value that follows the input's
+    /// batch; <paramref name="dims"/> is null when the shape does not start with the batch.
+    /// </summary>
+    /// <returns>Null, or why the shape cannot be rewritten.</returns>
+    private static string? BatchFollowingDims(NodeProto node, string shapeName, TensorProto shape, long batch, out long[]? dims)
+    {
+        dims = ReadInt64(shape);
+        if (dims is null)
+        {
+            return $"Reshape '{node.Name}' has a shape tensor '{shapeName}' that is not int64";
+        }
+
+        if (dims.Length == 0 || dims[0] != batch)
+        {
+            dims = null;
+            return null;
+        }
+
+        bool allowZero = node.Attribute.Any(a => a.Name == "allowzero" && a.I != 0);
+        if (allowZero)
+        {
+            if (dims.Contains(-1))
+            {
+                return $"Reshape '{node.Name}' has allowzero=1 and already infers one dimension (-1)";
+            }
+
+            dims[0] = -1;
+        }
+        else
+        {
+            dims[0] = 0; // "copy this dimension from the input": the batch
+        }
+
+        return null;
+    }
+
+    /// <summary>Replaces a leading <paramref name="batch"/> in the graph's input and output shapes by <see cref="BatchDimName"/>.</summary>
+    private static void MakeBatchSymbolic(GraphProto graph, HashSet<string> graphInputs, long batch)
+    {
         foreach (ValueInfoProto value in graph.Input.Where(i => graphInputs.Contains(i.Name)).Concat(graph.Output))
         {
             TensorShapeProto? shape = value.Type?.TensorType?.Shape;
@@ -109,10 +173,6 @@ internal static class FixedBatchRewrite
                 shape.Dim[0].DimParam = BatchDimName;
             }
         }
-
-        // Intermediate shapes recorded by the exporter carry the old batch; ONNX Runtime infers them again.
-        graph.ValueInfo.Clear();
-        return null;
     }
 
     /// <summary>
