@@ -275,8 +275,37 @@ public static partial class CacheVerifier
         IReadOnlyList<int> layouts,
         CancellationToken cancellationToken)
     {
+        (string?[] hashes, string?[] readErrors) = HashCachedInputs(input, cached, cancellationToken);
+        var problems = new List<CacheProblem>();
+        var wanted = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < input.Count; i++)
+        {
+            wanted.Add(input[i].Path);
+            CacheProblem? problem = InputProblem(input[i], cached, hashes[i], readErrors[i], failures, layouts);
+            if (problem is not null)
+            {
+                problems.Add(problem);
+            }
+        }
+
+        problems.AddRange(cached
+            .Where(c => !wanted.Contains(c.Key))
+            .OrderBy(c => c.Key, StringComparer.Ordinal)
+            .Select(c => new CacheProblem(c.Key, $"extra: in {c.Value.Part} but not in the input; re-run Extract over this input to drop it")));
+        return problems;
+    }
+
+    /// <summary>
+    /// The SHA-256 of each input file the cache holds a row for (null for the others), or why it could not be read;
+    /// hashed in parallel because this reads every image once.
+    /// </summary>
+    private static (string?[] Hashes, string?[] ReadErrors) HashCachedInputs(
+        IReadOnlyList<LabelledImage> input,
+        Dictionary<string, (FeatureRow Row, string Part)> cached,
+        CancellationToken cancellationToken)
+    {
         var hashes = new string?[input.Count];
-        var reasons = new string?[input.Count];
+        var readErrors = new string?[input.Count];
         Parallel.For(0, input.Count, new ParallelOptions { CancellationToken = cancellationToken }, i =>
         {
             if (!cached.ContainsKey(input[i].Path))
@@ -290,44 +319,47 @@ public static partial class CacheVerifier
             }
             catch (Exception error) when (error is IOException or UnauthorizedAccessException)
             {
-                reasons[i] = error.Message;
+                readErrors[i] = error.Message;
             }
         });
+        return (hashes, readErrors);
+    }
 
-        var problems = new List<CacheProblem>();
-        var wanted = new HashSet<string>(StringComparer.Ordinal);
-        for (int i = 0; i < input.Count; i++)
+    /// <summary>What is wrong with the cache's row for one input image, or null when the row is current.</summary>
+    private static CacheProblem? InputProblem(
+        LabelledImage image,
+        Dictionary<string, (FeatureRow Row, string Part)> cached,
+        string? hash,
+        string? readError,
+        Dictionary<string, string> failures,
+        IReadOnlyList<int> layouts)
+    {
+        if (!cached.TryGetValue(image.Path, out (FeatureRow Row, string Part) entry))
         {
-            LabelledImage image = input[i];
-            wanted.Add(image.Path);
-            if (!cached.TryGetValue(image.Path, out (FeatureRow Row, string Part) entry))
-            {
-                string why = failures.TryGetValue(image.Path, out string? reason)
-                    ? $"failed during extraction ({reason}); fix or remove the image, then re-run Extract"
-                    : $"not in the cache; re-run Extract{ShardHint(image.Path, layouts)}";
-                problems.Add(new CacheProblem(image.Path, $"missing: {why}"));
-            }
-            else if (reasons[i] is not null)
-            {
-                problems.Add(new CacheProblem(image.Path, $"cannot read the input file ({reasons[i]})"));
-            }
-            else if (hashes[i] != entry.Row.Sha256)
-            {
-                problems.Add(new CacheProblem(image.Path,
-                    $"stale: the file's SHA-256 is {hashes[i]![..12]}…, {entry.Part} holds {entry.Row.Sha256[..Math.Min(12, entry.Row.Sha256.Length)]}…; re-run Extract{ShardHint(image.Path, layouts)}"));
-            }
-            else if (image.Label != entry.Row.Label || image.Split != entry.Row.Split)
-            {
-                problems.Add(new CacheProblem(image.Path,
-                    $"stale: label/split {image.Label}/{image.Split ?? "-"} in the input, {entry.Row.Label}/{entry.Row.Split ?? "-"} in {entry.Part}; re-run Extract{ShardHint(image.Path, layouts)}"));
-            }
+            string why = failures.TryGetValue(image.Path, out string? reason)
+                ? $"failed during extraction ({reason}); fix or remove the image, then re-run Extract"
+                : $"not in the cache; re-run Extract{ShardHint(image.Path, layouts)}";
+            return new CacheProblem(image.Path, $"missing: {why}");
         }
 
-        problems.AddRange(cached
-            .Where(c => !wanted.Contains(c.Key))
-            .OrderBy(c => c.Key, StringComparer.Ordinal)
-            .Select(c => new CacheProblem(c.Key, $"extra: in {c.Value.Part} but not in the input; re-run Extract over this input to drop it")));
-        return problems;
+        if (readError is not null)
+        {
+            return new CacheProblem(image.Path, $"cannot read the input file ({readError})");
+        }
+
+        if (hash != entry.Row.Sha256)
+        {
+            return new CacheProblem(image.Path,
+                $"stale: the file's SHA-256 is {hash![..12]}…, {entry.Part} holds {entry.Row.Sha256[..Math.Min(12, entry.Row.Sha256.Length)]}…; re-run Extract{ShardHint(image.Path, layouts)}");
+        }
+
+        if (image.Label != entry.Row.Label || image.Split != entry.Row.Split)
+        {
+            return new CacheProblem(image.Path,
+                $"stale: label/split {image.Label}/{image.Split ?? "-"} in the input, {entry.Row.Label}/{entry.Row.Split ?? "-"} in {entry.Part}; re-run Extract{ShardHint(image.Path, layouts)}");
+        }
+
+        return null;
     }
 
     /// <summary>Names the one shard that takes <paramref name="path"/> when the cache has a single sharded layout.</summary>
