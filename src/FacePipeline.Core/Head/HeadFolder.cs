@@ -79,14 +79,14 @@ public static class HeadFolder
     }
 
     /// <summary>
-    /// Reads <c>head.json</c> and <c>labels.json</c> of a head folder, after verifying the SHA-256 of every file
-    /// <c>head.json</c> records (hashing <c>weights.bin</c> costs about 0.3 s per 100 MB).
+    /// Reads <c>head.json</c> and the label map it names (<see cref="HeadDescription.LabelsFile"/>) of a head folder,
+    /// after verifying the SHA-256 of every file <c>head.json</c> records (hashing <c>weights.bin</c> costs about
+    /// 0.3 s per 100 MB).
     /// </summary>
     /// <exception cref="HeadException">Missing, damaged or invalid files, or a label map with a null or duplicate label.</exception>
     public static (HeadDescription Description, IReadOnlyList<string> Labels) ReadDescription(string folder)
     {
         string descriptionPath = Path.Combine(folder, DescriptionFileName);
-        string labelsPath = Path.Combine(folder, LabelsFileName);
         if (!File.Exists(descriptionPath))
         {
             throw new HeadException($"{folder}: not a head folder ({DescriptionFileName} missing); train one with TrainHead");
@@ -103,6 +103,8 @@ public static class HeadFolder
 
             EnsureKnownArchitecture(descriptionPath, description.Architecture);
             VerifyFiles(folder, descriptionPath, description);
+            // VerifyFiles has checked that the recorded name is a plain file name of the folder with a matching hash.
+            string labelsPath = Path.Combine(folder, description.LabelsFile);
             string?[] labels = JsonSerializer.Deserialize<string?[]>(File.ReadAllText(labelsPath), JsonOptions)
                 ?? throw new HeadException($"{labelsPath}: empty");
             CheckLabels(labels, labelsPath);

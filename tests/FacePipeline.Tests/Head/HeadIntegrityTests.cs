@@ -85,6 +85,28 @@ public sealed class HeadIntegrityTests : IDisposable
         Assert.Equal($"{path}: head format 1, this tool reads 2; retrain the head", error.Message);
     }
 
+    [Fact]
+    public async Task Weights_and_labels_are_read_from_the_file_names_head_json_records()
+    {
+        await TrainAsync();
+        File.Move(Path.Combine(HeadPath, HeadFolder.WeightsFileName), Path.Combine(HeadPath, "renamed-weights.bin"));
+        File.Move(Path.Combine(HeadPath, HeadFolder.LabelsFileName), Path.Combine(HeadPath, "renamed-labels.json"));
+        JsonObject description = Description();
+        description["weights_file"] = "renamed-weights.bin";
+        description["labels_file"] = "renamed-labels.json";
+        JsonObject files = description["files"]!.AsObject();
+        files["renamed-weights.bin"] = files[HeadFolder.WeightsFileName]!.GetValue<string>();
+        files["renamed-labels.json"] = files[HeadFolder.LabelsFileName]!.GetValue<string>();
+        files.Remove(HeadFolder.WeightsFileName);
+        files.Remove(HeadFolder.LabelsFileName);
+        File.WriteAllText(Path.Combine(HeadPath, HeadFolder.DescriptionFileName), description.ToJsonString());
+
+        using HeadClassifier head = HeadClassifier.Load(HeadPath);
+
+        Assert.Equal(["s1", "s2"], head.Labels);
+        Assert.Equal("renamed-weights.bin", head.Description.WeightsFile);
+    }
+
     public void Dispose() => temp.Dispose();
 
     private JsonObject Description() =>
