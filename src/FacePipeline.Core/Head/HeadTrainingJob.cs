@@ -35,7 +35,13 @@ public static class HeadTrainingJob
             note($"warning: {head.ClassesWithoutValidation} label(s) have a single training image and give none to validation");
         }
 
-        HeadFolder.Write(headFolder, head, HeadDescriptionBuilder.Build(head, data, options, cacheFolder), overwrite);
+        HeadDescription description = HeadDescriptionBuilder.Build(head, data, options, cacheFolder);
+        HeadFolder.Write(headFolder, head, description, overwrite);
+        if (description.SuggestedUnknownThreshold is double threshold)
+        {
+            note(string.Create(CultureInfo.InvariantCulture, $"train-head: suggested --unknown-threshold {threshold:F4} ({description.UnknownThresholdMethod})"));
+        }
+
         string validation = head.ValidationAccuracy is double accuracy
             ? string.Create(CultureInfo.InvariantCulture, $"validation accuracy {accuracy:F4} ({head.ValidationCount} images, best epoch {head.BestEpoch})")
             : "no validation rows";

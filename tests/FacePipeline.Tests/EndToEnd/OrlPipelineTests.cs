@@ -104,6 +104,10 @@ public sealed class OrlPipelineTests
         Assert.Equal("epoch,loss,accuracy,val_loss,val_accuracy,seconds", history[0]);
         Assert.Equal(21, history.Length);
         Assert.Contains("validation accuracy", fixture.Training.ErrorLines[^1], StringComparison.Ordinal);
+        Assert.Contains(
+            string.Create(CultureInfo.InvariantCulture, $"train-head: suggested --unknown-threshold {description.SuggestedUnknownThreshold:F4} (5th percentile of the top-1 probability"),
+            fixture.Training.ErrorLines[^2],
+            StringComparison.Ordinal);
         Assert.True(description.Metrics.ValAccuracy >= 0.9, $"validation accuracy {description.Metrics.ValAccuracy}");
     }
 
