@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text;
 
 namespace FacePipeline.Tests.TestSupport;
 
@@ -6,14 +7,19 @@ namespace FacePipeline.Tests.TestSupport;
 public sealed class ProgramProcess : IDisposable
 {
     private readonly Process process;
-    private readonly Task<string> output;
-    private readonly Task<string> error;
+    private readonly StringBuilder output = new();
+    private readonly StringBuilder error = new();
+    private readonly object gate = new();
+    private readonly List<(Func<string, bool> Match, TaskCompletionSource Seen)> waiters = [];
 
-    private ProgramProcess(Process process)
+    private ProgramProcess(ProcessStartInfo start)
     {
-        this.process = process;
-        output = process.StandardOutput.ReadToEndAsync();
-        error = process.StandardError.ReadToEndAsync();
+        process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        process.OutputDataReceived += (_, e) => Append(output, e.Data, false);
+        process.ErrorDataReceived += (_, e) => Append(error, e.Data, true);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
     }
 
     /// <summary>The process id.</summary>
@@ -34,14 +40,44 @@ public sealed class ProgramProcess : IDisposable
             start.ArgumentList.Add(arg);
         }
 
-        return new ProgramProcess(Process.Start(start)!);
+        return new ProgramProcess(start);
+    }
+
+    /// <summary>Completes when the process writes a stderr line matching <paramref name="match"/> (or exits without one: then it throws).</summary>
+    public Task ErrorLineAsync(Func<string, bool> match)
+    {
+        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (gate)
+        {
+            if (error.ToString().Split('\n').Any(match))
+            {
+                return Task.CompletedTask;
+            }
+
+            waiters.Add((match, seen));
+        }
+
+        _ = process.WaitForExitAsync().ContinueWith(_ => seen.TrySetException(new InvalidOperationException("exited without that line: " + error)), TaskScheduler.Default);
+        return seen.Task;
+    }
+
+    /// <summary>Sends SIGTERM.</summary>
+    public void Terminate()
+    {
+        using var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+        kill.WaitForExit();
     }
 
     /// <summary>Waits for the exit and returns the exit code and what was written.</summary>
     public async Task<CliRun> WaitAsync()
     {
         await process.WaitForExitAsync();
-        return new CliRun(process.ExitCode, await output, await error);
+        // The parameterless wait also drains the redirected streams.
+        process.WaitForExit();
+        lock (gate)
+        {
+            return new CliRun(process.ExitCode, output.ToString(), error.ToString());
+        }
     }
 
     /// <summary>Kills the process (and its children) if it still runs.</summary>
@@ -53,5 +89,28 @@ public sealed class ProgramProcess : IDisposable
         }
 
         process.Dispose();
+    }
+
+    private void Append(StringBuilder text, string? line, bool isError)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (gate)
+        {
+            text.Append(line).Append('\n');
+            if (!isError)
+            {
+                return;
+            }
+
+            foreach ((Func<string, bool> match, TaskCompletionSource seen) in waiters.Where(w => w.Match(line)).ToList())
+            {
+                seen.TrySetResult();
+                waiters.RemoveAll(w => w.Seen == seen);
+            }
+        }
     }
 }
