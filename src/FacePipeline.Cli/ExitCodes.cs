@@ -14,4 +14,10 @@ public static class ExitCodes
 
     /// <summary><c>Predict evaluate</c>: accuracy below <c>--min-accuracy</c>.</summary>
     public const int BelowMinimumAccuracy = 3;
+
+    /// <summary>Stopped by SIGINT (Ctrl-C), 128 + 2; work already committed is kept.</summary>
+    public const int Interrupted = 130;
+
+    /// <summary>Stopped by SIGTERM (Kubernetes, Slurm), 128 + 15; work already committed is kept.</summary>
+    public const int Terminated = 143;
 }

@@ -4,8 +4,8 @@ using System.Globalization;
 namespace FacePipeline.Cli;
 
 /// <summary>
-/// Progress on stderr: a redrawn bar with rate and ETA on a terminal; a plain line every few seconds otherwise, so
-/// logs of batch jobs stay readable.
+/// Progress on stderr: a redrawn bar with rate and ETA on a terminal; otherwise a plain line after the first report
+/// and then every few seconds, so logs of batch jobs stay readable.
 /// </summary>
 public sealed class ProgressReporter
 {
@@ -14,6 +14,7 @@ public sealed class ProgressReporter
     private readonly string unit;
     private readonly Stopwatch sinceLine = Stopwatch.StartNew();
     private bool drawn;
+    private bool anyLine;
 
     /// <summary>Creates a reporter counting <paramref name="unit"/> (e.g. <c>images</c>).</summary>
     public ProgressReporter(CommandIo io, string unit)
@@ -40,8 +41,10 @@ public sealed class ProgressReporter
                 Finish();
             }
         }
-        else if (done >= total || sinceLine.Elapsed.TotalSeconds >= PlainIntervalSeconds)
+        else if (!anyLine || done >= total || sinceLine.Elapsed.TotalSeconds >= PlainIntervalSeconds)
         {
+            // The first line at once: a log shows that the work started.
+            anyLine = true;
             io.Error.WriteLine($"progress: {text}");
             sinceLine.Restart();
         }

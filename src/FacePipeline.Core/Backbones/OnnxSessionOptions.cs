@@ -35,24 +35,36 @@ public static class OnnxSessionOptions
             return options;
         }
 
-        try
+        CudaProviderLibraries? provider = CudaProviderLibraries.Bundled();
+        string remedy = provider?.Remedy ?? "install the CUDA and cuDNN versions ONNX Runtime 1.31's CUDA provider needs";
+        // Probed first: ONNX Runtime itself would print a red "[E:onnxruntime:...] Failed to load library" line on
+        // stderr (its process-wide logger, not the session's level) before failing.
+        IReadOnlyList<string> missing = provider?.Missing() ?? [];
+        string? reason = missing.Count > 0 ? $"{string.Join(", ", missing)} not found" : null;
+        OnnxRuntimeException? failure = null;
+        if (reason is null)
         {
-            options.AppendExecutionProvider_CUDA(device.CudaDeviceId);
-            used = $"cuda:{device.CudaDeviceId}";
-        }
-        catch (OnnxRuntimeException error)
-        {
-            string reason = FirstLine(error.Message);
-            if (device.Kind == DeviceKind.Cuda)
+            try
             {
-                options.Dispose();
-                throw new BackboneException(
-                    $"{device}: CUDA execution provider unavailable ({reason}); install CUDA 12 and cuDNN 9 for ONNX Runtime 1.31, or use --device cpu", error);
+                options.AppendExecutionProvider_CUDA(device.CudaDeviceId);
+                used = $"cuda:{device.CudaDeviceId}";
+                return options;
             }
-
-            notice = $"note: CUDA unavailable ({reason}); running on CPU";
+            catch (OnnxRuntimeException error)
+            {
+                reason = FirstLine(error.Message);
+                failure = error;
+            }
         }
 
+        if (device.Kind == DeviceKind.Cuda)
+        {
+            options.Dispose();
+            string message = $"{device}: CUDA execution provider unavailable ({reason}); {remedy}, or use --device cpu";
+            throw failure is null ? new BackboneException(message) : new BackboneException(message, failure);
+        }
+
+        notice = $"note: CUDA unavailable ({reason}); running on CPU";
         return options;
     }
 

@@ -26,8 +26,13 @@ public sealed class Extractor
         this.openSession = openSession;
     }
 
-    /// <summary>Runs the extraction.</summary>
-    /// <exception cref="FeatureCacheException">The cache was made by another backbone (and no rebuild was asked) or cannot be read.</exception>
+    /// <summary>
+    /// Runs the extraction. The shard's lock is held throughout (a second writer of the same shard is refused). With
+    /// <see cref="ExtractionOptions.Rebuild"/> the shard's old parts are not read and stay the cache until the new set
+    /// is committed (<see cref="RebuildManifest"/>). A cancelled run commits the rows computed so far as a part (a
+    /// rebuild drops them: its old parts stay) and then throws <see cref="OperationCanceledException"/>.
+    /// </summary>
+    /// <exception cref="FeatureCacheException">The cache was made by another backbone (and no rebuild was asked), a part cannot be read or fails its checksum, or another process writes this shard.</exception>
     public async Task<ExtractionSummary> RunAsync(ExtractionOptions options, IProgress<ExtractionProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1);
@@ -35,9 +40,51 @@ public sealed class Extractor
         string folder = Path.GetFullPath(options.CacheFolder);
         string prefix = options.Shard.PartPrefix;
         Directory.CreateDirectory(folder);
+        using ShardLock held = ShardLock.Acquire(folder, prefix, options.Shard.ToString());
+        RebuildManifest.Resolve(folder, prefix);
         FeatureCacheLayout.RemoveTemporaries(folder, prefix);
+        string runId = DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmssfff", CultureInfo.InvariantCulture);
 
-        (List<FeatureCachePart> parts, List<FeatureCachePart> own) = await OpenPartsAsync(folder, prefix, options.Rebuild, cancellationToken);
+        (List<FeatureCachePart> parts, List<FeatureCachePart> own, List<string> superseded) = await OpenPartsAsync(folder, prefix, options.Rebuild, cancellationToken);
+        await VerifyChecksumsAsync(own, options.Shard, cancellationToken);
+        RebuildManifest? rebuild = null;
+        if (options.Rebuild)
+        {
+            rebuild = new RebuildManifest(prefix, runId, superseded, Complete: false);
+            rebuild.Write(folder);
+        }
+
+        try
+        {
+            ExtractionSummary summary = await ReconcileAndComputeAsync(options, folder, prefix, runId, parts, own, clock, progress, cancellationToken);
+            if (rebuild is not null)
+            {
+                // The one switch from the old parts to the new ones (an atomic rename), then the old are deleted.
+                rebuild = rebuild with { Complete = true };
+                rebuild.Write(folder);
+                rebuild.Finish(folder);
+            }
+
+            return summary;
+        }
+        catch (Exception) when (rebuild is not null && !rebuild.Complete)
+        {
+            rebuild.Abandon(folder);
+            throw;
+        }
+    }
+
+    private async Task<ExtractionSummary> ReconcileAndComputeAsync(
+        ExtractionOptions options,
+        string folder,
+        string prefix,
+        string runId,
+        List<FeatureCachePart> parts,
+        List<FeatureCachePart> own,
+        Stopwatch clock,
+        IProgress<ExtractionProgress>? progress,
+        CancellationToken cancellationToken)
+    {
         List<LabelledImage> images = options.Images.Where(image => options.Shard.Contains(image.Path)).ToList();
         var failures = new List<ImageFailure>();
         Dictionary<string, HashedImage> wanted = HashImages(images, failures, cancellationToken);
@@ -73,7 +120,7 @@ public sealed class Extractor
         {
             using BackboneSession session = openSession();
             device = session.Device;
-            computed = await ComputeAsync(session, toCompute, folder, prefix, options.BatchSize, failures, progress, cancellationToken);
+            computed = await ComputeAsync(session, toCompute, folder, prefix, runId, options.BatchSize, failures, progress, cancellationToken);
         }
 
         WriteErrors(folder, options.Shard, failures);
@@ -81,24 +128,28 @@ public sealed class Extractor
     }
 
     /// <summary>
-    /// The cache's parts and this shard's own among them (none after a rebuild, which deletes them); refuses parts of
-    /// another backbone.
+    /// The cache's parts and this shard's own among them, and with <paramref name="rebuild"/> the file names of the
+    /// shard's parts the rebuild supersedes instead (not opened: a rebuild repairs a part that cannot be read);
+    /// refuses parts of another backbone.
     /// </summary>
-    private async Task<(List<FeatureCachePart> Parts, List<FeatureCachePart> Own)> OpenPartsAsync(string folder, string prefix, bool rebuild, CancellationToken cancellationToken)
+    private async Task<(List<FeatureCachePart> Parts, List<FeatureCachePart> Own, List<string> Superseded)> OpenPartsAsync(
+        string folder, string prefix, bool rebuild, CancellationToken cancellationToken)
     {
-        List<FeatureCachePart> parts = await FeatureCacheReader.ListPartsAsync(folder, null, cancellationToken);
-        List<FeatureCachePart> own = parts.Where(p => Path.GetFileName(p.FilePath).StartsWith(prefix, StringComparison.Ordinal)).ToList();
-        if (rebuild)
+        var parts = new List<FeatureCachePart>();
+        var superseded = new List<string>();
+        foreach (string file in FeatureCacheLayout.VisiblePartFiles(folder))
         {
-            foreach (FeatureCachePart part in own)
+            if (rebuild && FeatureCacheLayout.IsPartOf(Path.GetFileName(file), prefix))
             {
-                File.Delete(part.FilePath);
+                superseded.Add(Path.GetFileName(file));
             }
-
-            parts = parts.Except(own).ToList();
-            own.Clear();
+            else
+            {
+                parts.Add(await FeatureCacheReader.ReadPartAsync(file, cancellationToken));
+            }
         }
 
+        List<FeatureCachePart> own = parts.Where(p => FeatureCacheLayout.IsPartOf(Path.GetFileName(p.FilePath), prefix)).ToList();
         FeatureCachePart? foreign = parts.FirstOrDefault(p => !p.Identity.Matches(backbone.Identity));
         if (foreign is not null)
         {
@@ -109,7 +160,24 @@ public sealed class Extractor
                 $"{folder}: cache was made by backbone {foreign.Identity} ({Path.GetFileName(foreign.FilePath)}), not {backbone.Identity}; {remedy}");
         }
 
-        return (parts, own);
+        return (parts, own, superseded);
+    }
+
+    /// <summary>
+    /// Checks this shard's parts against their recorded data checksum before trusting them: a re-run reads only
+    /// their path and hash columns, which a flipped bit in the features would pass.
+    /// </summary>
+    private static async Task VerifyChecksumsAsync(List<FeatureCachePart> own, ShardSpec shard, CancellationToken cancellationToken)
+    {
+        foreach (FeatureCachePart part in own)
+        {
+            string? problem = await CacheVerifier.DataChecksumProblemAsync(part.FilePath, cancellationToken);
+            if (problem is not null)
+            {
+                string shardOption = shard.Count == 1 ? string.Empty : $" --shard {shard}";
+                throw new FeatureCacheException($"{part.FilePath}: {problem}; re-run Extract{shardOption} with --rebuild to recompute this shard");
+            }
+        }
     }
 
     private static Dictionary<string, HashedImage> HashImages(List<LabelledImage> images, List<ImageFailure> failures, CancellationToken cancellationToken)
@@ -157,7 +225,7 @@ public sealed class Extractor
         CancellationToken cancellationToken)
     {
         int adopted = 0;
-        foreach (FeatureCachePart part in parts.Where(p => !Path.GetFileName(p.FilePath).StartsWith(prefix, StringComparison.Ordinal)))
+        foreach (FeatureCachePart part in parts.Where(p => !FeatureCacheLayout.IsPartOf(Path.GetFileName(p.FilePath), prefix)))
         {
             await foreach (FeatureRow row in FeatureCacheReader.ReadPartRowsAsync(part, includeFeatures: false, cancellationToken))
             {
@@ -248,13 +316,13 @@ public sealed class Extractor
         List<HashedImage> work,
         string folder,
         string prefix,
+        string runId,
         int batchSize,
         List<ImageFailure> failures,
         IProgress<ExtractionProgress>? progress,
         CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        string runId = DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmssfff", CultureInfo.InvariantCulture);
         int partNumber = 0;
         FeatureCachePartWriter? writer = null;
         int done = 0;
@@ -294,6 +362,12 @@ public sealed class Extractor
             {
                 await writer.CommitAsync(cancellationToken);
             }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && writer is not null)
+        {
+            // Stopped (SIGTERM, Ctrl-C): the rows computed so far are kept as a part, so a re-run computes only the rest.
+            await writer.CommitAsync(CancellationToken.None);
+            throw;
         }
         finally
         {

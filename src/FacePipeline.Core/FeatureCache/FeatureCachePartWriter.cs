@@ -20,6 +20,7 @@ public sealed class FeatureCachePartWriter : IAsyncDisposable
     private readonly ParquetWriter writer;
     private readonly List<FeatureRow> pending = [];
     private bool committed;
+    private bool closed;
 
     private FeatureCachePartWriter(string finalPath, string temporaryPath, int featureLength, FileStream stream, HashingWriteStream hashing, ParquetWriter writer)
     {
@@ -75,16 +76,22 @@ public sealed class FeatureCachePartWriter : IAsyncDisposable
         {
             [FeatureCacheSchema.DataSha256Key] = hashing.HashSoFar(),
         };
-        await writer.DisposeAsync();
-        await stream.FlushAsync(cancellationToken);
-        stream.Flush(flushToDisk: true);
-        await stream.DisposeAsync();
-        hashing.Dispose();
+        try
+        {
+            await writer.DisposeAsync();
+            await stream.FlushAsync(cancellationToken);
+            stream.Flush(flushToDisk: true);
+        }
+        finally
+        {
+            await CloseAsync();
+        }
+
         File.Move(temporaryPath, finalPath, overwrite: true);
         committed = true;
     }
 
-    /// <summary>Abandons an uncommitted part: its temporary file is deleted.</summary>
+    /// <summary>Abandons an uncommitted part (also after a failed <see cref="CommitAsync"/>): its temporary file is deleted.</summary>
     public async ValueTask DisposeAsync()
     {
         if (committed)
@@ -92,10 +99,32 @@ public sealed class FeatureCachePartWriter : IAsyncDisposable
             return;
         }
 
-        await writer.DisposeAsync();
+        if (!closed)
+        {
+            try
+            {
+                await writer.DisposeAsync();
+            }
+            finally
+            {
+                await CloseAsync();
+            }
+        }
+
+        File.Delete(temporaryPath);
+    }
+
+    /// <summary>Closes the file once; the Parquet writer is disposed by the caller (it writes the footer).</summary>
+    private async ValueTask CloseAsync()
+    {
+        if (closed)
+        {
+            return;
+        }
+
+        closed = true;
         await stream.DisposeAsync();
         hashing.Dispose();
-        File.Delete(temporaryPath);
     }
 
     private async Task FlushRowGroupAsync(CancellationToken cancellationToken)

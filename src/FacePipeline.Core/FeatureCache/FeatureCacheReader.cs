@@ -67,10 +67,9 @@ public sealed class FeatureCacheReader
             return parts;
         }
 
-        foreach (string file in Directory.GetFiles(folder, FeatureCacheLayout.PartPattern).Order(StringComparer.Ordinal))
+        foreach (string file in FeatureCacheLayout.VisiblePartFiles(folder))
         {
-            string name = Path.GetFileName(file);
-            if (name.StartsWith('.') || (partPrefix is not null && !name.StartsWith(partPrefix, StringComparison.Ordinal)))
+            if (partPrefix is not null && !FeatureCacheLayout.IsPartOf(Path.GetFileName(file), partPrefix))
             {
                 continue;
             }
@@ -185,7 +184,9 @@ public sealed class FeatureCacheReader
         }
     }
 
-    private static async Task<FeatureCachePart> ReadPartAsync(string file, CancellationToken cancellationToken)
+    /// <summary>Reads one part's metadata (identity, row count), not its rows.</summary>
+    /// <exception cref="FeatureCacheException">The part cannot be read.</exception>
+    public static async Task<FeatureCachePart> ReadPartAsync(string file, CancellationToken cancellationToken = default)
     {
         using FileStream stream = File.OpenRead(file);
         await using ParquetReader reader = await OpenParquetAsync(stream, file, cancellationToken);

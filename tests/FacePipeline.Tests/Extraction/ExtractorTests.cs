@@ -158,7 +158,7 @@ public sealed class ExtractorTests : IDisposable
     }
 
     [Fact]
-    public async Task An_interrupted_run_leaves_the_old_cache_intact_and_a_rerun_finishes()
+    public async Task An_interrupted_run_leaves_the_old_cache_intact_keeps_what_it_computed_and_a_rerun_finishes()
     {
         await RunExtractor(ImageFolderReader.Read(Images));
         string[] partsBefore = PartFiles();
@@ -176,16 +176,17 @@ public sealed class ExtractorTests : IDisposable
         await Assert.ThrowsAnyAsync<OperationCanceledException>(
             () => RunExtractor(ImageFolderReader.Read(Images), batchSize: 2, progress: cancelOnFirstReport, cancellationToken: stop.Token));
 
+        // The old parts are untouched; the 2 rows computed before the stop were committed as one more part.
         Assert.Equal(1, reports);
-        Assert.Equal(partsBefore, PartFiles());
+        Assert.Equal(partsBefore.Length + 1, PartFiles().Length);
         Assert.All(partsBefore, p => Assert.Equal(bytesBefore[p], ContentHash.OfFile(p)));
         Dictionary<string, FeatureRow> rowsAfter = await ReadCache(Cache);
-        Assert.Equal(rowsBefore.Keys.Order(), rowsAfter.Keys.Order());
+        Assert.Equal(rowsBefore.Keys.Append("s4/1.pgm").Append("s4/2.pgm").Order(StringComparer.Ordinal), rowsAfter.Keys.Order(StringComparer.Ordinal));
         Assert.All(rowsBefore, pair => Assert.Equal(pair.Value.Features, rowsAfter[pair.Key].Features));
-        Assert.DoesNotContain(Directory.GetFileSystemEntries(Cache), f => Path.GetFileName(f).StartsWith('.'));
+        Assert.DoesNotContain(Directory.GetFileSystemEntries(Cache), f => Path.GetFileName(f).Contains(FacePipeline.Storage.AtomicFile.Marker, StringComparison.Ordinal));
 
         ExtractionSummary resumed = await RunExtractor(ImageFolderReader.Read(Images));
-        Assert.Equal("20 new, 12 cached, 0 removed, 0 failed", resumed.Line);
+        Assert.Equal("18 new, 14 cached, 0 removed, 0 failed", resumed.Line);
         Assert.Equal(32, (await ReadCache(Cache)).Count);
     }
 
@@ -196,7 +197,8 @@ public sealed class ExtractorTests : IDisposable
         // every unchanged row and no features that disagree with the file on disk.
         await RunExtractor(ImageFolderReader.Read(Images));
         Dictionary<string, FeatureRow> rowsBefore = await ReadCache(Cache);
-        Reencode(Path.Combine(Images, "s1", "2.pgm"));
+        string changed = Path.Combine(Images, "s1", "2.pgm");
+        Reencode(changed);
         CopyOrl(people: 4, imagesEach: 4, firstPerson: 4);
 
         using var stop = new CancellationTokenSource();
@@ -204,13 +206,16 @@ public sealed class ExtractorTests : IDisposable
         await Assert.ThrowsAnyAsync<OperationCanceledException>(
             () => RunExtractor(ImageFolderReader.Read(Images), batchSize: 2, progress: cancelOnFirstReport, cancellationToken: stop.Token));
 
+        // Computed before the stop (paths in order): the changed s1/2.pgm and s4/1.pgm.
         Dictionary<string, FeatureRow> rowsAfter = await ReadCache(Cache);
-        Assert.Equal(rowsBefore.Keys.Where(k => k != "s1/2.pgm").Order(), rowsAfter.Keys.Order());
-        Assert.All(rowsAfter, pair => Assert.Equal(rowsBefore[pair.Key].Features, pair.Value.Features));
-        Assert.DoesNotContain(Directory.GetFileSystemEntries(Cache), f => Path.GetFileName(f).StartsWith('.'));
+        Assert.Equal(rowsBefore.Keys.Append("s4/1.pgm").Order(StringComparer.Ordinal), rowsAfter.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(ContentHash.OfFile(changed), rowsAfter["s1/2.pgm"].Sha256);
+        Assert.NotEqual(rowsBefore["s1/2.pgm"].Features, rowsAfter["s1/2.pgm"].Features);
+        Assert.All(rowsBefore.Where(p => p.Key != "s1/2.pgm"), pair => Assert.Equal(pair.Value.Features, rowsAfter[pair.Key].Features));
+        Assert.DoesNotContain(Directory.GetFileSystemEntries(Cache), f => Path.GetFileName(f).Contains(FacePipeline.Storage.AtomicFile.Marker, StringComparison.Ordinal));
 
         ExtractionSummary resumed = await RunExtractor(ImageFolderReader.Read(Images));
-        Assert.Equal("17 new, 11 cached, 0 removed, 0 failed", resumed.Line);
+        Assert.Equal("15 new, 13 cached, 0 removed, 0 failed", resumed.Line);
     }
 
     [Fact]
