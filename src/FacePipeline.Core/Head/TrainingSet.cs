@@ -60,6 +60,9 @@ public sealed class TrainingSet
     /// <summary>Where the rows lie in the cache, group by group in file order (empty for a set built from arrays).</summary>
     internal IReadOnlyList<TrainingRowGroup> RowGroups { get; }
 
+    /// <summary>Row groups the rows lie in (0 for a set built from arrays).</summary>
+    public int RowGroupCount => RowGroups.Count;
+
     /// <summary>Rows of the largest row group (what one read holds).</summary>
     internal int LargestRowGroup => RowGroups.Count == 0 ? 0 : RowGroups.Max(g => g.RowOfGroupRow.Length);
 
