@@ -13,7 +13,7 @@ public static class TrainingMemory
     public const double DefaultFraction = 0.5;
 
     /// <summary>Rows scored at once when validating (bounds the validation copy in both modes).</summary>
-    public const int ValidationChunkRows = 1024;
+    public const int ValidationChunkRows = 256;
 
     /// <summary>
     /// Bytes the process can still take: <c>MemAvailable</c> from <c>/proc/meminfo</c> (free memory plus reclaimable
@@ -92,7 +92,7 @@ public static class TrainingMemory
     }
 
     /// <summary>Bytes as MiB for messages.</summary>
-    public static string Mib(long bytes) => (bytes / (1 << 20)).ToString(CultureInfo.InvariantCulture) + " MiB";
+    public static string Mib(long bytes) => (bytes / 1048576.0).ToString("0.#", CultureInfo.InvariantCulture) + " MiB";
 
     /// <summary>
     /// The head's own memory for <paramref name="featureLength"/> inputs and <paramref name="classes"/> outputs:
