@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using FacePipeline.Head;
 
 namespace FacePipeline.Cli.TrainHead;
@@ -25,11 +26,34 @@ public static class TrainHeadCommand
         var patience = new Option<int>("--patience") { Description = "Stop after N epochs without better validation and keep the best weights; 0 = never", DefaultValueFactory = _ => defaults.Patience };
         var noStandardize = new Option<bool>("--no-standardize") { Description = "Feed raw features instead of standardising them with the training rows' mean/std [default: off]" };
         var device = new Option<string>("--device") { Description = "Where TorchSharp trains: cpu or cuda[:N] (needs the TorchSharp-cuda-linux package)", DefaultValueFactory = _ => "cpu", HelpName = "cpu|cuda" };
+        var streaming = new Option<StreamingMode>("--streaming")
+        {
+            Description = "auto: hold the training rows in memory when their real peak fits --memory-budget, else stream them from the cache's row groups; always: stream; never: in memory, refused above the budget",
+            DefaultValueFactory = _ => defaults.Streaming,
+            HelpName = "auto|always|never",
+        };
+        var memoryBudget = new Option<long?>("--memory-budget")
+        {
+            Description = string.Create(CultureInfo.InvariantCulture,
+                $"Memory the training rows may take, e.g. 2GB, 512MiB (KB/MB/GB powers of 1000, KiB/MiB/GiB of 1024); the head's own weights and Adam state come on top [default: {TrainingMemory.DefaultFraction:P0} of MemAvailable]"),
+            HelpName = "SIZE",
+            CustomParser = result =>
+            {
+                string text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+                if (TrainingMemory.TryParseSize(text, out long bytes))
+                {
+                    return bytes;
+                }
+
+                result.AddError($"--memory-budget '{text}' is not a size; write a positive number with an optional unit, e.g. 2GB or 512MiB");
+                return null;
+            },
+        };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace an existing head folder once the new one is complete [default: off]" };
 
         var root = new RootCommand("TrainHead: train the seed's Dense(1024) → Dense(256) → Dense(N, softmax) head on cached features.")
         {
-            features, output, epochs, batchSize, learningRate, validationSplit, seed, classWeights, dropout, patience, noStandardize, device, overwrite,
+            features, output, epochs, batchSize, learningRate, validationSplit, seed, classWeights, dropout, patience, noStandardize, device, streaming, memoryBudget, overwrite,
         };
         root.SetAction(async (parse, token) =>
         {
@@ -45,6 +69,8 @@ public static class TrainHeadCommand
                 Patience = parse.GetValue(patience),
                 Standardize = !parse.GetValue(noStandardize),
                 Device = parse.GetValue(device)!,
+                Streaming = parse.GetValue(streaming),
+                MemoryBudgetBytes = parse.GetValue(memoryBudget),
             };
             try
             {

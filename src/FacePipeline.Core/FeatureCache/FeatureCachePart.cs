@@ -6,4 +6,8 @@ namespace FacePipeline.FeatureCache;
 /// <param name="FilePath">Full path of the .parquet file.</param>
 /// <param name="Identity">The backbone that made it.</param>
 /// <param name="RowCount">Rows in it.</param>
-public sealed record FeatureCachePart(string FilePath, BackboneIdentity Identity, long RowCount);
+public sealed record FeatureCachePart(string FilePath, BackboneIdentity Identity, long RowCount)
+{
+    /// <summary>Rows of each Parquet row group, in file order (empty when the part was not listed by the reader).</summary>
+    public IReadOnlyList<int> RowGroupRows { get; init; } = [];
+}

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using Parquet;
@@ -95,38 +96,106 @@ public sealed class FeatureCacheReader
     /// <summary>Reads the rows of one part; without features the feature arrays are empty (cheap: the column is not read).</summary>
     public static async IAsyncEnumerable<FeatureRow> ReadPartRowsAsync(FeatureCachePart part, bool includeFeatures, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        int featureLength = part.Identity.FeatureLength;
+        await foreach (FeatureRowGroup group in ReadPartRowGroupsAsync(part, includeFeatures, cancellationToken))
+        {
+            for (int i = 0; i < group.RowCount; i++)
+            {
+                yield return new FeatureRow(group.Paths[i], group.Labels[i], group.Splits[i], group.Sha256[i], group.RowFeatures(i).ToArray());
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reads the row groups of one part in file order, each checked like <see cref="ReadPartRowsAsync"/> (damaged pages,
+    /// vectors of the wrong length, non-finite features). Only one group's data is held at a time.
+    /// </summary>
+    public static async IAsyncEnumerable<FeatureRowGroup> ReadPartRowGroupsAsync(FeatureCachePart part, bool includeFeatures, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(part);
         using FileStream stream = File.OpenRead(part.FilePath);
         await using ParquetReader reader = await OpenParquetAsync(stream, part.FilePath, cancellationToken);
+        long firstRow = 0;
+        for (int g = 0; g < reader.RowGroupCount; g++)
+        {
+            FeatureRowGroup group = await ReadGroupAsync(reader, part, g, firstRow, includeFeatures, cancellationToken);
+            firstRow += group.RowCount;
+            yield return group;
+        }
+    }
+
+    /// <summary>Reads row group <paramref name="groupIndex"/> of one part (the streaming trainer visits groups in any order).</summary>
+    /// <exception cref="FeatureCacheException">Damaged data, a missing key, vectors of the wrong length or a non-finite feature.</exception>
+    public static async Task<FeatureRowGroup> ReadRowGroupAsync(FeatureCachePart part, int groupIndex, bool includeFeatures, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(part);
+        using FileStream stream = File.OpenRead(part.FilePath);
+        await using ParquetReader reader = await OpenParquetAsync(stream, part.FilePath, cancellationToken);
+        if (groupIndex < 0 || groupIndex >= reader.RowGroupCount)
+        {
+            throw new FeatureCacheException($"{part.FilePath}: has {reader.RowGroupCount} row groups, not {groupIndex + 1}; the part changed while reading it, re-run the command");
+        }
+
+        long firstRow = 0;
+        for (int g = 0; g < groupIndex; g++)
+        {
+            using ParquetRowGroupReader before = reader.OpenRowGroupReader(g);
+            firstRow += before.RowCount;
+        }
+
+        return await ReadGroupAsync(reader, part, groupIndex, firstRow, includeFeatures, cancellationToken);
+    }
+
+    /// <summary>
+    /// Bytes one row-group read of <paramref name="rows"/> × <paramref name="featureLength"/> floats holds at its peak:
+    /// the float block it returns, the definition and repetition levels Parquet.Net decodes beside it (one int per
+    /// value each), and the compressed and decoded page buffers of the column chunk (about one block each).
+    /// </summary>
+    public static long RowGroupReadBytes(long rows, int featureLength) => 5 * rows * featureLength * sizeof(float);
+
+    private static async Task<FeatureRowGroup> ReadGroupAsync(
+        ParquetReader reader, FeatureCachePart part, int g, long firstRow, bool includeFeatures, CancellationToken cancellationToken)
+    {
+        int featureLength = part.Identity.FeatureLength;
         DataField[] fields = reader.Schema.GetDataFields();
         DataField Field(string name) => fields.FirstOrDefault(f => f.Path.ToString().StartsWith(name, StringComparison.Ordinal))
             ?? throw new FeatureCacheException($"{part.FilePath}: column '{name}' missing");
 
-        long firstRow = 0;
-        for (int g = 0; g < reader.RowGroupCount; g++)
+        using ParquetRowGroupReader group = reader.OpenRowGroupReader(g);
+        int rows = checked((int)group.RowCount);
+        var paths = new string?[rows];
+        var labels = new string?[rows];
+        var splits = new string?[rows];
+        var hashes = new string?[rows];
+        await ReadColumnAsync(part.FilePath, async () => await group.ReadAsync(Field(FeatureCacheSchema.PathColumn), paths.AsMemory(), null, cancellationToken));
+        await ReadColumnAsync(part.FilePath, async () => await group.ReadAsync(Field(FeatureCacheSchema.LabelColumn), labels.AsMemory(), null, cancellationToken));
+        await ReadColumnAsync(part.FilePath, async () => await group.ReadAsync(Field(FeatureCacheSchema.SplitColumn), splits.AsMemory(), null, cancellationToken));
+        await ReadColumnAsync(part.FilePath, async () => await group.ReadAsync(Field(FeatureCacheSchema.Sha256Column), hashes.AsMemory(), null, cancellationToken));
+        for (int i = 0; i < rows; i++)
         {
-            using ParquetRowGroupReader group = reader.OpenRowGroupReader(g);
-            int rows = checked((int)group.RowCount);
-            var paths = new string?[rows];
-            var labels = new string?[rows];
-            var splits = new string?[rows];
-            var hashes = new string?[rows];
-            await ReadColumnAsync(part.FilePath, async () => await group.ReadAsync(Field(FeatureCacheSchema.PathColumn), paths.AsMemory(), null, cancellationToken));
-            await ReadColumnAsync(part.FilePath, async () => await group.ReadAsync(Field(FeatureCacheSchema.LabelColumn), labels.AsMemory(), null, cancellationToken));
-            await ReadColumnAsync(part.FilePath, async () => await group.ReadAsync(Field(FeatureCacheSchema.SplitColumn), splits.AsMemory(), null, cancellationToken));
-            await ReadColumnAsync(part.FilePath, async () => await group.ReadAsync(Field(FeatureCacheSchema.Sha256Column), hashes.AsMemory(), null, cancellationToken));
-            float[] values = [];
-            if (includeFeatures)
+            if (paths[i] is null || labels[i] is null || hashes[i] is null)
             {
-                long total = (long)rows * featureLength;
-                values = new float[total];
-                var definition = new int[total];
-                var repetition = new int[total];
+                throw new FeatureCacheException($"{part.FilePath}: row {firstRow + i} has no {(paths[i] is null ? "path" : labels[i] is null ? "label" : "sha256")}; delete the part and re-run Extract");
+            }
+        }
+
+        float[] values = [];
+        if (includeFeatures)
+        {
+            int total = checked(rows * featureLength);
+            values = new float[total];
+            // The levels are scratch: pooled, so a streaming epoch does not allocate two more blocks per group.
+            int[] definition = ArrayPool<int>.Shared.Rent(total);
+            int[] repetition = ArrayPool<int>.Shared.Rent(total);
+            try
+            {
+                // A short read must leave zeros behind, as fresh arrays would, so that CheckRowStarts sees it.
+                Array.Clear(definition, 0, total);
+                Array.Clear(repetition, 0, total);
                 await ReadColumnAsync(part.FilePath, async () =>
                 {
                     try
                     {
-                        await group.ReadRawAsync(Field(FeatureCacheSchema.FeaturesColumn), values.AsMemory(), definition.AsMemory(), repetition.AsMemory(), cancellationToken);
+                        await group.ReadRawAsync(Field(FeatureCacheSchema.FeaturesColumn), values.AsMemory(), definition.AsMemory(0, total), repetition.AsMemory(0, total), cancellationToken);
                     }
                     catch (ArgumentException error)
                     {
@@ -136,22 +205,17 @@ public sealed class FeatureCacheReader
                 });
 
                 CheckRowStarts(repetition, rows, featureLength, part.FilePath);
-                CheckFinite(values, featureLength, firstRow, paths, part.FilePath);
             }
-
-            for (int i = 0; i < rows; i++)
+            finally
             {
-                if (paths[i] is null || labels[i] is null || hashes[i] is null)
-                {
-                    throw new FeatureCacheException($"{part.FilePath}: row {firstRow + i} has no {(paths[i] is null ? "path" : labels[i] is null ? "label" : "sha256")}; delete the part and re-run Extract");
-                }
-
-                float[] features = includeFeatures ? values.AsSpan(i * featureLength, featureLength).ToArray() : [];
-                yield return new FeatureRow(paths[i]!, labels[i]!, splits[i], hashes[i]!, features);
+                ArrayPool<int>.Shared.Return(definition);
+                ArrayPool<int>.Shared.Return(repetition);
             }
 
-            firstRow += rows;
+            CheckFinite(values, featureLength, firstRow, paths, part.FilePath);
         }
+
+        return new FeatureRowGroup(part, g, firstRow, paths!, labels!, splits, hashes!, values);
     }
 
     /// <summary>
@@ -191,14 +255,14 @@ public sealed class FeatureCacheReader
         using FileStream stream = File.OpenRead(file);
         await using ParquetReader reader = await OpenParquetAsync(stream, file, cancellationToken);
         Backbones.BackboneIdentity identity = FeatureCacheSchema.ReadIdentity(reader.CustomMetadata, file);
-        long rows = 0;
+        var groupRows = new int[reader.RowGroupCount];
         for (int g = 0; g < reader.RowGroupCount; g++)
         {
             using ParquetRowGroupReader group = reader.OpenRowGroupReader(g);
-            rows += group.RowCount;
+            groupRows[g] = checked((int)group.RowCount);
         }
 
-        return new FeatureCachePart(file, identity, rows);
+        return new FeatureCachePart(file, identity, groupRows.Sum(r => (long)r)) { RowGroupRows = groupRows };
     }
 
     private static async Task<ParquetReader> OpenParquetAsync(Stream stream, string file, CancellationToken cancellationToken)

@@ -16,30 +16,32 @@ public static class HeadTrainer
     /// <summary>Input width from which training uses every core (below it, one thread is faster).</summary>
     public const int ParallelFeatureLength = TorchProcessState.ParallelFeatureLength;
 
-    /// <summary>Trains a head.</summary>
+    /// <summary>Trains a head, in memory or streamed from the cache as <paramref name="data"/> was loaded.</summary>
     /// <param name="data">The training rows.</param>
     /// <param name="options">Training options (validated here).</param>
     /// <param name="onEpoch">Called after every epoch (progress lines).</param>
     /// <param name="cancellationToken">Stops between batches.</param>
-    /// <exception cref="HeadException">The device is unavailable or the data cannot be split.</exception>
+    /// <exception cref="HeadException">The device is unavailable, the data cannot be split, or the budget is too small to stream.</exception>
     public static TrainedHead Train(TrainingSet data, TrainingOptions options, Action<EpochRecord>? onEpoch = null, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(data);
         Validate(options);
         Device device = TorchDevice(options.Device);
         TorchProcessState.PrepareTraining(data.FeatureLength, options.Seed);
         (int[] trainRows, int[] validationRows, int classesWithoutValidation) = SplitRows(data, options);
         using var head = new HeadModel(data.FeatureLength, data.Labels.Count, options.Dropout);
         head.to(device);
-        using var rows = new RowTensors(data, trainRows, validationRows, device);
+        using ITrainingRows rows = data.IsStreamed
+            ? new StreamedRows(data, trainRows, validationRows, ShuffleBufferRows(data, options.BatchSize), device)
+            : new InMemoryRows(data, trainRows, validationRows, device);
         if (options.Standardize)
         {
-            Standardise(head, rows.TrainX);
+            Standardise(head, rows.TrainMoments(cancellationToken), device);
         }
 
         using Tensor? weights = options.ClassWeights == ClassWeighting.Balanced ? BalancedWeights(data.Classes, trainRows, data.Labels.Count).to(device) : null;
         (List<EpochRecord> history, int bestEpoch) = RunEpochs(head, rows, weights, options, onEpoch, cancellationToken);
-        (double? finalLoss, double? finalAccuracy) = rows.HasValidation ? Score(head, rows.ValidationX, rows.ValidationY, weights) : (null, null);
-        double? threshold = rows.HasValidation ? SuggestThreshold(head, rows.ValidationX, rows.ValidationY) : null;
+        Validation? final = rows.ValidationCount > 0 ? Validate(head, rows, weights, cancellationToken) : null;
         head.to(CPU);
         return new TrainedHead(
             head.state_dict().ToDictionary(p => p.Key, p => p.Value.detach().clone()),
@@ -47,18 +49,39 @@ public static class HeadTrainer
             data.Labels,
             history,
             bestEpoch,
-            finalLoss,
-            finalAccuracy,
-            threshold,
+            final?.Loss,
+            final?.Accuracy,
+            final?.SuggestThreshold(),
             trainRows.Length,
             validationRows.Length,
             classesWithoutValidation,
             data.TestRowsSkipped);
     }
 
+    /// <summary>
+    /// Rows of the shuffle buffer a streamed training of <paramref name="data"/> uses: what its budget leaves beside
+    /// one row-group read, one batch and one validation chunk.
+    /// </summary>
+    /// <exception cref="HeadException">The budget does not hold even one batch beside a row-group read.</exception>
+    public static int ShuffleBufferRows(TrainingSet data, int batchSize)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        long rows = TrainingMemory.ShuffleBufferRows(data.StreamingBudgetBytes, data.FeatureLength, data.LargestRowGroup, batchSize);
+        if (rows < batchSize)
+        {
+            long needed = TrainingMemory.StreamingFixedBytes(data.FeatureLength, data.LargestRowGroup, batchSize) + TrainingSet.MatrixBytes(batchSize, data.FeatureLength);
+            throw new HeadException(
+                $"memory budget {TrainingMemory.Mib(data.StreamingBudgetBytes)} is too small to stream {data.FeatureLength} features in row groups of {data.LargestRowGroup} rows (one row-group read, a batch and a shuffle buffer of one batch need {TrainingMemory.Mib(needed)}); raise --memory-budget");
+        }
+
+        return (int)Math.Min(rows, data.Count);
+    }
+
     /// <summary>The rows for training and validation: the <c>val</c> rows if any row has that split, else a stratified split.</summary>
     public static (int[] Train, int[] Validation, int ClassesWithoutValidation) SplitRows(TrainingSet data, TrainingOptions options)
     {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(options);
         if (data.MarkedValidation.Any(v => v))
         {
             int[] validation = Enumerable.Range(0, data.Count).Where(i => data.MarkedValidation[i]).ToArray();
@@ -106,9 +129,6 @@ public static class HeadTrainer
         return torch.device(spec.ToString());
     }
 
-    private static Tensor Rows(Tensor source, int[] rows) =>
-        source.index_select(0, torch.tensor(rows.Select(r => (long)r).ToArray()));
-
     private static Tensor BalancedWeights(int[] classOfRow, int[] trainRows, int classes)
     {
         var counts = new double[classes];
@@ -121,37 +141,32 @@ public static class HeadTrainer
         return torch.tensor(weights);
     }
 
-    private static (double? Loss, double? Accuracy) Score(HeadModel head, Tensor x, Tensor y, Tensor? weights)
-    {
-        head.eval();
-        using var noGrad = torch.no_grad();
-        using var scope = torch.NewDisposeScope();
-        Tensor logits = head.forward(x);
-        double loss = nn.functional.cross_entropy(logits, y, weights).item<float>();
-        double accuracy = logits.argmax(1).eq(y).to_type(ScalarType.Float64).mean().item<double>();
-        return (loss, accuracy);
-    }
-
     /// <summary>
-    /// The suggested <c>--unknown-threshold</c>: the 5th percentile of the top-1 probability over correctly
-    /// recognised validation images, so about 95 % of known faces recognised correctly are kept while less confident
-    /// answers can be reported as unknown. Null when no validation image was recognised.
+    /// One pass over the validation rows in chunks: the loss is the weighted mean of the per-row losses (Σ w·l / Σ w,
+    /// as cross-entropy's mean reduction over the whole set), so chunking does not change it.
     /// </summary>
-    private static double? SuggestThreshold(HeadModel head, Tensor x, Tensor y)
+    private static Validation Validate(HeadModel head, ITrainingRows rows, Tensor? weights, CancellationToken cancellationToken)
     {
         head.eval();
         using var noGrad = torch.no_grad();
-        using var scope = torch.NewDisposeScope();
-        Tensor probabilities = nn.functional.softmax(head.forward(x), 1);
-        (Tensor top, Tensor predicted) = probabilities.max(1);
-        float[] confident = top.masked_select(predicted.eq(y)).data<float>().ToArray();
-        if (confident.Length == 0)
+        double lossSum = 0;
+        double weightSum = 0;
+        long correct = 0;
+        var confident = new List<float>();
+        foreach (RowBatch batch in rows.ValidationBatches(cancellationToken))
         {
-            return null;
+            using var scope = torch.NewDisposeScope();
+            (Tensor x, Tensor y) = rows.ToTensors(batch);
+            Tensor logits = head.forward(x);
+            lossSum += nn.functional.cross_entropy(logits, y, weights, reduction: nn.Reduction.Sum).item<float>();
+            weightSum += weights is null ? batch.Count : weights.index_select(0, y).sum().item<float>();
+            (Tensor top, Tensor predicted) = nn.functional.softmax(logits, 1).max(1);
+            Tensor right = predicted.eq(y);
+            correct += right.sum().item<long>();
+            confident.AddRange(top.masked_select(right).data<float>());
         }
 
-        Array.Sort(confident);
-        return confident[(int)Math.Floor(0.05 * (confident.Length - 1))];
+        return new Validation(lossSum / weightSum, (double)correct / rows.ValidationCount, confident);
     }
 
     private static void Validate(TrainingOptions options)
@@ -166,31 +181,29 @@ public static class HeadTrainer
         }
     }
 
-    private static void Standardise(HeadModel head, Tensor trainX)
+    private static void Standardise(HeadModel head, FeatureMoments moments, Device device)
     {
-        using Tensor mean = trainX.mean([0]);
-        // Constant features (std 0) would divide by zero: they are only centred.
-        using Tensor std = trainX.std(0, unbiased: false).clamp_min(1e-6);
+        using Tensor mean = torch.tensor(moments.Mean()).to(device);
+        using Tensor std = torch.tensor(moments.Std()).to(device);
         head.SetStandardisation(mean, std);
     }
 
     /// <summary>The epochs with early stopping; the head ends with the kept weights. Returns the history and the kept epoch.</summary>
     private static (List<EpochRecord> History, int BestEpoch) RunEpochs(
-        HeadModel head, RowTensors rows, Tensor? weights, TrainingOptions options, Action<EpochRecord>? onEpoch, CancellationToken cancellationToken)
+        HeadModel head, ITrainingRows rows, Tensor? weights, TrainingOptions options, Action<EpochRecord>? onEpoch, CancellationToken cancellationToken)
     {
         using var optimizer = torch.optim.Adam(head.parameters(), lr: options.LearningRate);
         var history = new List<EpochRecord>();
         var shuffle = new Random(options.Seed);
-        int[] order = Enumerable.Range(0, rows.TrainCount).ToArray();
         var best = new BestWeights();
         try
         {
             for (int epoch = 1; epoch <= options.Epochs; epoch++)
             {
                 var clock = Stopwatch.StartNew();
-                shuffle.Shuffle(order);
-                (double lossSum, long correct) = RunEpoch(head, rows, order, weights, optimizer, options.BatchSize, cancellationToken);
-                (double? validationLoss, double? validationAccuracy) = rows.HasValidation ? Score(head, rows.ValidationX, rows.ValidationY, weights) : (null, null);
+                (double lossSum, long correct) = RunEpoch(head, rows, shuffle, weights, optimizer, options.BatchSize, cancellationToken);
+                Validation? validation = rows.ValidationCount > 0 ? Validate(head, rows, weights, cancellationToken) : null;
+                (double? validationLoss, double? validationAccuracy) = (validation?.Loss, validation?.Accuracy);
                 var record = new EpochRecord(epoch, lossSum / rows.TrainCount, (double)correct / rows.TrainCount, validationLoss, validationAccuracy, clock.Elapsed.TotalSeconds);
                 history.Add(record);
                 onEpoch?.Invoke(record);
@@ -211,25 +224,22 @@ public static class HeadTrainer
 
     /// <summary>One pass over the shuffled training rows; returns the summed loss and the correct count.</summary>
     private static (double LossSum, long Correct) RunEpoch(
-        HeadModel head, RowTensors rows, int[] order, Tensor? weights, optim.Optimizer optimizer, int batchSize, CancellationToken cancellationToken)
+        HeadModel head, ITrainingRows rows, Random shuffle, Tensor? weights, optim.Optimizer optimizer, int batchSize, CancellationToken cancellationToken)
     {
         head.train();
         double lossSum = 0;
         long correct = 0;
-        for (int start = 0; start < order.Length; start += batchSize)
+        foreach (RowBatch batch in rows.TrainBatches(shuffle, batchSize, cancellationToken))
         {
             cancellationToken.ThrowIfCancellationRequested();
             using var scope = torch.NewDisposeScope();
-            int count = Math.Min(batchSize, order.Length - start);
-            Tensor batch = torch.tensor(order.AsSpan(start, count).ToArray().Select(i => (long)i).ToArray()).to(rows.Device);
-            Tensor x = rows.TrainX.index_select(0, batch);
-            Tensor y = rows.TrainY.index_select(0, batch);
+            (Tensor x, Tensor y) = rows.ToTensors(batch);
             Tensor logits = head.forward(x);
             Tensor loss = nn.functional.cross_entropy(logits, y, weights);
             optimizer.zero_grad();
             loss.backward();
             optimizer.step();
-            lossSum += loss.item<float>() * count;
+            lossSum += loss.item<float>() * batch.Count;
             correct += logits.argmax(1).eq(y).sum().item<long>();
         }
 
@@ -249,42 +259,23 @@ public static class HeadTrainer
         }
     }
 
-    /// <summary>The training and validation rows as tensors on the training device.</summary>
-    private sealed class RowTensors : IDisposable
+    /// <summary>A validation pass: loss, accuracy and the top-1 probabilities of the rows recognised correctly.</summary>
+    private sealed record Validation(double Loss, double Accuracy, List<float> Confident)
     {
-        public RowTensors(TrainingSet data, int[] trainRows, int[] validationRows, Device device)
+        /// <summary>
+        /// The suggested <c>--unknown-threshold</c>: the 5th percentile of the top-1 probability over correctly
+        /// recognised validation images, so about 95 % of known faces recognised correctly are kept while less
+        /// confident answers can be reported as unknown. Null when no validation image was recognised.
+        /// </summary>
+        public double? SuggestThreshold()
         {
-            Device = device;
-            TrainCount = trainRows.Length;
-            HasValidation = validationRows.Length > 0;
-            using Tensor allFeatures = torch.tensor(data.Features, [data.Count, data.FeatureLength]);
-            using Tensor allClasses = torch.tensor(data.Classes.Select(c => (long)c).ToArray());
-            TrainX = Rows(allFeatures, trainRows).to(device);
-            TrainY = Rows(allClasses, trainRows).to(device);
-            ValidationX = Rows(allFeatures, validationRows).to(device);
-            ValidationY = Rows(allClasses, validationRows).to(device);
-        }
+            if (Confident.Count == 0)
+            {
+                return null;
+            }
 
-        public Device Device { get; }
-
-        public int TrainCount { get; }
-
-        public bool HasValidation { get; }
-
-        public Tensor TrainX { get; }
-
-        public Tensor TrainY { get; }
-
-        public Tensor ValidationX { get; }
-
-        public Tensor ValidationY { get; }
-
-        public void Dispose()
-        {
-            TrainX.Dispose();
-            TrainY.Dispose();
-            ValidationX.Dispose();
-            ValidationY.Dispose();
+            float[] sorted = Confident.Order().ToArray();
+            return sorted[(int)Math.Floor(0.05 * (sorted.Length - 1))];
         }
     }
 

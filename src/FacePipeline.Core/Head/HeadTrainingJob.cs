@@ -25,8 +25,10 @@ public static class HeadTrainingJob
         HeadFolder.EnsureWritable(headFolder, overwrite);
         note($"train-head: {string.Join(", ", Describe(options))}");
 
-        TrainingSet data = await TrainingSet.LoadAsync(cacheFolder, cancellationToken);
+        long budget = options.MemoryBudgetBytes ?? TrainingMemory.DefaultBudgetBytes();
+        TrainingSet data = await TrainingSet.LoadAsync(cacheFolder, options.Streaming, budget, cancellationToken);
         note($"train-head: {data.Count} rows ({data.TestRowsSkipped} test rows left out), {data.Labels.Count} labels, {data.FeatureLength} features from {data.Identity}");
+        note(DescribeMemory(data, options, budget));
         var clock = Stopwatch.StartNew();
         using TrainedHead head = HeadTrainer.Train(data, options, e => note(FormatEpoch(e, options.Epochs)), cancellationToken);
         double seconds = clock.Elapsed.TotalSeconds;
@@ -57,7 +59,17 @@ public static class HeadTrainingJob
             $"epochs={o.Epochs}", $"batch-size={o.BatchSize}", string.Create(CultureInfo.InvariantCulture, $"lr={o.LearningRate}"),
             string.Create(CultureInfo.InvariantCulture, $"val-split={o.ValidationSplit}"), $"seed={o.Seed}", $"class-weights={o.ClassWeights.ToString().ToLowerInvariant()}",
             string.Create(CultureInfo.InvariantCulture, $"dropout={o.Dropout}"), $"patience={o.Patience}", $"standardize={o.Standardize.ToString().ToLowerInvariant()}", $"device={o.Device}",
+            $"streaming={o.Streaming.ToString().ToLowerInvariant()}", $"memory-budget={(o.MemoryBudgetBytes is long b ? TrainingMemory.Mib(b) : "default")}",
         ];
+    }
+
+    /// <summary>Which mode runs and what its memory goes to.</summary>
+    private static string DescribeMemory(TrainingSet data, TrainingOptions options, long budget)
+    {
+        string model = TrainingMemory.Mib(TrainingMemory.ModelBytes(data.FeatureLength, data.Labels.Count));
+        return data.IsStreamed
+            ? $"train-head: streaming from {data.RowGroupCount} row groups within the memory budget of {TrainingMemory.Mib(budget)} (shuffle buffer {HeadTrainer.ShuffleBufferRows(data, options.BatchSize)} rows); the head's own state adds {model}"
+            : $"train-head: in memory, {TrainingMemory.Mib(TrainingMemory.InMemoryBytes(data.Count, data.FeatureLength, 0))} of the memory budget of {TrainingMemory.Mib(budget)}; the head's own state adds {model}";
     }
 
     private static string FormatEpoch(EpochRecord e, int epochs)

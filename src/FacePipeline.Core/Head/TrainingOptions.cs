@@ -35,6 +35,12 @@ public sealed record TrainingOptions
     /// <summary>Where TorchSharp trains: <c>cpu</c> or <c>cuda</c>.</summary>
     public string Device { get; init; } = "cpu";
 
+    /// <summary>When the training rows are streamed from the cache instead of held in memory.</summary>
+    public StreamingMode Streaming { get; init; } = StreamingMode.Auto;
+
+    /// <summary>Memory budget of the training rows in bytes (see <see cref="TrainingMemory"/>); null for <see cref="TrainingMemory.DefaultFraction"/> of the available memory.</summary>
+    public long? MemoryBudgetBytes { get; init; }
+
     /// <summary>Checks ranges; throws <see cref="ArgumentException"/> naming the option.</summary>
     public void Validate()
     {
@@ -61,6 +67,11 @@ public sealed record TrainingOptions
         if (Patience < 0)
         {
             throw new ArgumentException("--patience must be 0 or more");
+        }
+
+        if (MemoryBudgetBytes is <= 0)
+        {
+            throw new ArgumentException("--memory-budget must be positive");
         }
 
         if (!DeviceSpec.TryParse(Device, out DeviceSpec? device) || device.Kind == DeviceKind.Auto)

@@ -5,12 +5,16 @@ using FacePipeline.FeatureCache;
 namespace FacePipeline.Head;
 
 /// <summary>
-/// The rows a head learns from, loaded once from a feature cache into one float32 matrix: rows whose split is empty,
-/// <c>train</c> or <c>val</c>; <c>test</c> rows are never read into it and add no labels.
+/// The rows a head learns from: rows whose split is empty, <c>train</c> or <c>val</c>; <c>test</c> rows are never
+/// read and add no labels. Either held in memory as one float32 matrix, or streamed: then only the keys (class and
+/// split of each row and where it lies in the cache) are held and <see cref="HeadTrainer"/> reads the features row
+/// group by row group.
 /// </summary>
 public sealed class TrainingSet
 {
-    private TrainingSet(float[] features, int featureLength, int[] classes, IReadOnlyList<string> labels, bool[] markedValidation, BackboneIdentity identity, int testRowsSkipped)
+    private TrainingSet(
+        float[] features, int featureLength, int[] classes, IReadOnlyList<string> labels, bool[] markedValidation, BackboneIdentity identity, int testRowsSkipped,
+        IReadOnlyList<TrainingRowGroup> rowGroups, long streamingBudgetBytes)
     {
         Features = features;
         FeatureLength = featureLength;
@@ -19,9 +23,11 @@ public sealed class TrainingSet
         MarkedValidation = markedValidation;
         Identity = identity;
         TestRowsSkipped = testRowsSkipped;
+        RowGroups = rowGroups;
+        StreamingBudgetBytes = streamingBudgetBytes;
     }
 
-    /// <summary>Row-major features, <see cref="Count"/> × <see cref="FeatureLength"/>.</summary>
+    /// <summary>Row-major features, <see cref="Count"/> × <see cref="FeatureLength"/>; empty when <see cref="IsStreamed"/>.</summary>
     public float[] Features { get; }
 
     /// <summary>Floats per row.</summary>
@@ -45,56 +51,76 @@ public sealed class TrainingSet
     /// <summary>Number of rows.</summary>
     public int Count => Classes.Length;
 
+    /// <summary>Whether the features stay in the cache and are streamed while training.</summary>
+    public bool IsStreamed => StreamingBudgetBytes > 0;
+
+    /// <summary>The memory budget streaming must keep to (0 when in memory).</summary>
+    public long StreamingBudgetBytes { get; }
+
+    /// <summary>Where the rows lie in the cache, group by group in file order (empty for a set built from arrays).</summary>
+    internal IReadOnlyList<TrainingRowGroup> RowGroups { get; }
+
+    /// <summary>Row groups the rows lie in (0 for a set built from arrays).</summary>
+    public int RowGroupCount => RowGroups.Count;
+
+    /// <summary>Rows of the largest row group (what one read holds).</summary>
+    internal int LargestRowGroup => RowGroups.Count == 0 ? 0 : RowGroups.Max(g => g.RowOfGroupRow.Length);
+
     /// <summary>Bytes the feature matrix takes: rows × features × 4.</summary>
     public static long MatrixBytes(long rows, int featureLength) => rows * featureLength * sizeof(float);
 
-    /// <summary>Loads the training rows of the cache at <paramref name="cacheFolder"/>.</summary>
+    /// <summary>Loads the training rows of the cache at <paramref name="cacheFolder"/> into memory, within the default memory budget.</summary>
     /// <exception cref="FeatureCacheException">Missing, empty or inconsistent cache.</exception>
-    /// <exception cref="HeadException">The matrix would not fit in memory, or there are fewer than two classes.</exception>
-    public static async Task<TrainingSet> LoadAsync(string cacheFolder, CancellationToken cancellationToken = default)
+    /// <exception cref="HeadException">The rows would not fit the budget, or there are fewer than two classes.</exception>
+    public static Task<TrainingSet> LoadAsync(string cacheFolder, CancellationToken cancellationToken = default) =>
+        LoadAsync(cacheFolder, StreamingMode.Never, TrainingMemory.DefaultBudgetBytes(), cancellationToken);
+
+    /// <summary>
+    /// Reads the keys of the cache at <paramref name="cacheFolder"/> (cheap: the feature column is not read), then
+    /// either loads the training rows' features into memory or leaves them in the cache for streaming.
+    /// </summary>
+    /// <param name="cacheFolder">The cache.</param>
+    /// <param name="mode">When to stream.</param>
+    /// <param name="budgetBytes">The memory budget of the rows (see <see cref="TrainingMemory"/>).</param>
+    /// <param name="cancellationToken">Stops reading.</param>
+    /// <exception cref="FeatureCacheException">Missing, empty or inconsistent cache.</exception>
+    /// <exception cref="HeadException">In memory without streaming and over the budget, or fewer than two classes.</exception>
+    public static async Task<TrainingSet> LoadAsync(string cacheFolder, StreamingMode mode, long budgetBytes, CancellationToken cancellationToken = default)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(budgetBytes, 1);
         FeatureCacheReader reader = await FeatureCacheReader.OpenAsync(cacheFolder, cancellationToken: cancellationToken);
         BackboneIdentity identity = reader.Identity ?? throw new FeatureCacheException($"{cacheFolder}: the cache holds no rows; run Extract first");
         int featureLength = identity.FeatureLength;
-        long bytes = MatrixBytes(reader.RowCount, featureLength);
-        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
-        if (bytes > available * 0.8)
-        {
-            throw new HeadException(
-                $"{cacheFolder}: {reader.RowCount} rows × {featureLength} features need {bytes / (1 << 20)} MiB as float32, more than 80 % of the {available / (1 << 20)} MiB available; "
-                + "train on a smaller manifest or a machine with more memory");
-        }
-
-        long values = reader.RowCount * featureLength;
-        if (values > Array.MaxLength)
-        {
-            throw new HeadException(
-                $"{cacheFolder}: {reader.RowCount} rows × {featureLength} features are {values} values, more than one float32 array holds ({Array.MaxLength}); "
-                + "train on a smaller manifest");
-        }
-
-        var features = new float[values];
+        var groups = new List<TrainingRowGroup>();
         var labelOfRow = new List<string>();
         var validation = new List<bool>();
         int testSkipped = 0;
-        int row = 0;
-        await foreach (FeatureRow cached in reader.ReadRowsAsync(cancellationToken))
+        foreach (FeatureCachePart part in reader.Parts)
         {
-            if (!DatasetSplit.TryParse(cached.Split, out SplitKind split))
+            await foreach (FeatureRowGroup group in FeatureCacheReader.ReadPartRowGroupsAsync(part, includeFeatures: false, cancellationToken))
             {
-                throw new FeatureCacheException($"{cacheFolder}: row '{cached.Path}' has split '{cached.Split}'; use train, val, test or leave it empty");
-            }
+                var rowOf = new int[group.RowCount];
+                for (int i = 0; i < group.RowCount; i++)
+                {
+                    if (!DatasetSplit.TryParse(group.Splits[i], out SplitKind split))
+                    {
+                        throw new FeatureCacheException($"{cacheFolder}: row '{group.Paths[i]}' has split '{group.Splits[i]}'; use train, val, test or leave it empty");
+                    }
 
-            if (split == SplitKind.Test)
-            {
-                testSkipped++;
-                continue;
-            }
+                    if (split == SplitKind.Test)
+                    {
+                        testSkipped++;
+                        rowOf[i] = -1;
+                        continue;
+                    }
 
-            cached.Features.CopyTo(features, row * featureLength);
-            labelOfRow.Add(cached.Label);
-            validation.Add(split == SplitKind.Val);
-            row++;
+                    rowOf[i] = labelOfRow.Count;
+                    labelOfRow.Add(group.Labels[i]);
+                    validation.Add(split == SplitKind.Val);
+                }
+
+                groups.Add(new TrainingRowGroup(part, group.Index, rowOf));
+            }
         }
 
         string[] labels = labelOfRow.Distinct().Order(Evaluation.NaturalStringComparer.Instance).ToArray();
@@ -104,15 +130,65 @@ public sealed class TrainingSet
         }
 
         Dictionary<string, int> index = labels.Select((label, i) => (label, i)).ToDictionary(p => p.label, p => p.i, StringComparer.Ordinal);
-        Array.Resize(ref features, row * featureLength);
-        return new TrainingSet(features, featureLength, labelOfRow.Select(l => index[l]).ToArray(), labels, validation.ToArray(), identity, testSkipped);
+        int[] classes = labelOfRow.Select(l => index[l]).ToArray();
+        int rows = classes.Length;
+        int largestGroup = groups.Max(g => g.RowOfGroupRow.Length);
+        long inMemory = TrainingMemory.InMemoryBytes(rows, featureLength, largestGroup);
+        long values = (long)rows * featureLength;
+        bool fits = inMemory <= budgetBytes && values <= Array.MaxLength;
+        if (mode == StreamingMode.Always || (mode == StreamingMode.Auto && !fits))
+        {
+            return new TrainingSet([], featureLength, classes, labels, validation.ToArray(), identity, testSkipped, groups, budgetBytes);
+        }
+
+        if (inMemory > budgetBytes)
+        {
+            throw new HeadException(
+                $"{cacheFolder}: {rows} rows × {featureLength} features need {TrainingMemory.Mib(inMemory)} in memory (the {TrainingMemory.Mib(MatrixBytes(rows, featureLength))} float32 matrix twice, as an array and a tensor, plus one row-group read), "
+                + $"more than the memory budget of {TrainingMemory.Mib(budgetBytes)}; stream them (--streaming auto or always) or raise --memory-budget");
+        }
+
+        if (values > Array.MaxLength)
+        {
+            throw new HeadException(
+                $"{cacheFolder}: {rows} rows × {featureLength} features are {values} values, more than one float32 array holds ({Array.MaxLength}); "
+                + "stream them (--streaming auto or always)");
+        }
+
+        float[] features = await LoadFeaturesAsync(groups, rows, featureLength, cancellationToken);
+        return new TrainingSet(features, featureLength, classes, labels, validation.ToArray(), identity, testSkipped, [], 0);
     }
 
     /// <summary>Builds a set from memory (tests and benchmarks).</summary>
     public static TrainingSet FromArrays(float[] features, int featureLength, IReadOnlyList<string> labelOfRow, BackboneIdentity identity, IReadOnlyList<bool>? markedValidation = null)
     {
+        ArgumentNullException.ThrowIfNull(labelOfRow);
         string[] labels = labelOfRow.Distinct().Order(Evaluation.NaturalStringComparer.Instance).ToArray();
         Dictionary<string, int> index = labels.Select((label, i) => (label, i)).ToDictionary(p => p.label, p => p.i, StringComparer.Ordinal);
-        return new TrainingSet(features, featureLength, labelOfRow.Select(l => index[l]).ToArray(), labels, markedValidation?.ToArray() ?? new bool[labelOfRow.Count], identity, 0);
+        return new TrainingSet(
+            features, featureLength, labelOfRow.Select(l => index[l]).ToArray(), labels, markedValidation?.ToArray() ?? new bool[labelOfRow.Count], identity, 0, [], 0);
+    }
+
+    /// <summary>Reads every group's training rows straight into one exactly sized matrix: no resize, no per-row arrays.</summary>
+    private static async Task<float[]> LoadFeaturesAsync(List<TrainingRowGroup> groups, int rows, int featureLength, CancellationToken cancellationToken)
+    {
+        var features = new float[(long)rows * featureLength];
+        int g = 0;
+        foreach (FeatureCachePart part in groups.Select(group => group.Part).Distinct())
+        {
+            await foreach (FeatureRowGroup group in FeatureCacheReader.ReadPartRowGroupsAsync(part, includeFeatures: true, cancellationToken))
+            {
+                int[] rowOf = groups[g++].EnsureSame(group).RowOfGroupRow;
+                for (int i = 0; i < rowOf.Length; i++)
+                {
+                    if (rowOf[i] >= 0)
+                    {
+                        group.RowFeatures(i).CopyTo(features.AsSpan(rowOf[i] * featureLength, featureLength));
+                    }
+                }
+            }
+        }
+
+        return features;
     }
 }

@@ -275,7 +275,7 @@ public sealed class HeadTrainerTests : IDisposable
     }
 
     [Fact]
-    public async Task A_cache_larger_than_memory_is_refused_before_reading_it()
+    public async Task A_cache_over_the_budget_is_refused_in_memory_before_its_features_are_read()
     {
         // 1000 rows that claim 2e9 features each: 8e12 bytes as float32, beyond any machine.
         BackboneIdentity huge = HandWrittenPart.Identity("huge", 2_000_000_000);
@@ -283,25 +283,25 @@ public sealed class HeadTrainerTests : IDisposable
 
         HeadException error = await Assert.ThrowsAsync<HeadException>(() => TrainingSet.LoadAsync(temp.Path));
 
-        Assert.StartsWith($"{temp.Path}: 1000 rows × 2000000000 features need 7629394 MiB as float32, more than 80 % of the ", error.Message, StringComparison.Ordinal);
-        Assert.EndsWith(" MiB available; train on a smaller manifest or a machine with more memory", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"{temp.Path}: 1000 rows × 2000000000 features need 55358886.7 MiB in memory (the 7629394.5 MiB float32 matrix twice, as an array and a tensor, plus one row-group read), more than the memory budget of ", error.Message, StringComparison.Ordinal);
+        Assert.EndsWith(" MiB; stream them (--streaming auto or always) or raise --memory-budget", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task A_cache_beyond_one_array_is_refused_without_an_overflow()
+    public async Task A_cache_beyond_one_array_is_refused_in_memory_without_an_overflow_and_streamed_in_auto()
     {
         // 1100 × 2,000,000 = 2.2e9 floats (8.8 GB): more than one .NET array holds. On a machine with less memory the
         // memory check answers first; either way it is a HeadException, never an OverflowException.
         BackboneIdentity wide = HandWrittenPart.Identity("wide", 2_000_000);
         await HandWrittenPart.WriteAsync(temp.Combine("part-wide.parquet"), wide, Enumerable.Range(0, 1100).Select(i => HandWrittenPart.Row($"r{i}", $"p{i % 2}", 1f)).ToArray());
 
-        HeadException error = await Assert.ThrowsAsync<HeadException>(() => TrainingSet.LoadAsync(temp.Path));
+        HeadException error = await Assert.ThrowsAsync<HeadException>(() => TrainingSet.LoadAsync(temp.Path, StreamingMode.Never, long.MaxValue / 2));
+        TrainingSet streamed = await TrainingSet.LoadAsync(temp.Path, StreamingMode.Auto, long.MaxValue / 2);
 
-        Assert.StartsWith($"{temp.Path}: 1100 rows × 2000000 features ", error.Message, StringComparison.Ordinal);
-        Assert.True(
-            error.Message.Contains("are 2200000000 values, more than one float32 array holds", StringComparison.Ordinal)
-            || error.Message.Contains("more than 80 % of the", StringComparison.Ordinal),
+        Assert.Equal(
+            $"{temp.Path}: 1100 rows × 2000000 features are 2200000000 values, more than one float32 array holds ({Array.MaxLength}); stream them (--streaming auto or always)",
             error.Message);
+        Assert.True(streamed.IsStreamed);
     }
 
     public void Dispose() => temp.Dispose();

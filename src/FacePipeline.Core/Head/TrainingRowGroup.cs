@@ -1,0 +1,22 @@
+using FacePipeline.FeatureCache;
+
+namespace FacePipeline.Head;
+
+/// <summary>One row group of the cache as training sees it.</summary>
+/// <param name="Part">The part file.</param>
+/// <param name="Index">Row-group index inside the part.</param>
+/// <param name="RowOfGroupRow">For each row of the group, its index among the training rows, or -1 for a test row.</param>
+internal sealed record TrainingRowGroup(FeatureCachePart Part, int Index, int[] RowOfGroupRow)
+{
+    /// <summary>Returns this when <paramref name="group"/> is the group the keys were read from; the cache must not change under training.</summary>
+    /// <exception cref="FeatureCacheException">The group is another one or holds another number of rows.</exception>
+    public TrainingRowGroup EnsureSame(FeatureRowGroup group)
+    {
+        if (group.Part.FilePath != Part.FilePath || group.Index != Index || group.RowCount != RowOfGroupRow.Length)
+        {
+            throw new FeatureCacheException($"{Part.FilePath}: row group {Index} changed while training read it; do not write to a cache while training on it, then re-run TrainHead");
+        }
+
+        return this;
+    }
+}

@@ -1,0 +1,50 @@
+using System.Globalization;
+using FacePipeline.Backbones;
+using FacePipeline.FeatureCache;
+
+namespace FacePipeline.Fixtures;
+
+/// <summary>
+/// Writes a feature cache of seeded synthetic rows with the real writer (row groups of
+/// <see cref="FeatureCacheSchema.RowGroupRows"/>, parts of <see cref="FeatureCacheSchema.PartRows"/>): row i is labelled
+/// <c>s{i mod classes + 1}</c>, its features are ReLU(N(0, 1) + 1 on the features j with (j + class) mod classes = 0), so
+/// a head can learn the classes. For memory and streaming tests and benchmarks (a VGG16-width cache without images).
+/// </summary>
+public static class SyntheticFeatureCache
+{
+    /// <summary>The identity recorded for synthetic features of <paramref name="featureLength"/> floats.</summary>
+    public static BackboneIdentity Identity(int featureLength) => featureLength == 25_088
+        ? new BackboneIdentity("synthetic-vgg16-shape", new string('0', 64), "synthetic", "224x224", [7, 7, 512])
+        : new BackboneIdentity("synthetic", new string('0', 64), "synthetic", "224x224", [featureLength]);
+
+    /// <summary>Writes <paramref name="rows"/> rows into <paramref name="folder"/> (created).</summary>
+    public static async Task WriteAsync(string folder, int rows, int featureLength, int classes, int seed, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(classes, 2);
+        var random = new Random(seed);
+        BackboneIdentity identity = Identity(featureLength);
+        for (int start = 0, part = 0; start < rows; start += FeatureCacheSchema.PartRows, part++)
+        {
+            string path = Path.Combine(folder, string.Create(CultureInfo.InvariantCulture, $"part-synthetic-{part:D5}.parquet"));
+            await using FeatureCachePartWriter writer = await FeatureCachePartWriter.CreateAsync(path, identity, "synthetic", cancellationToken);
+            for (int i = start; i < Math.Min(rows, start + FeatureCacheSchema.PartRows); i++)
+            {
+                int label = i % classes;
+                var features = new float[featureLength];
+                for (int j = 0; j < featureLength; j++)
+                {
+                    double shift = (j + label) % classes == 0 ? 1.0 : 0.0;
+                    features[j] = (float)Math.Max(0, NextNormal(random) + shift);
+                }
+
+                string name = string.Create(CultureInfo.InvariantCulture, $"s{label + 1}/{i:D7}.jpg");
+                await writer.AddAsync(new FeatureRow(name, string.Create(CultureInfo.InvariantCulture, $"s{label + 1}"), null, new string('0', 64), features), cancellationToken);
+            }
+
+            await writer.CommitAsync(cancellationToken);
+        }
+    }
+
+    private static double NextNormal(Random random) =>
+        Math.Sqrt(-2.0 * Math.Log(1.0 - random.NextDouble())) * Math.Cos(2.0 * Math.PI * random.NextDouble());
+}
