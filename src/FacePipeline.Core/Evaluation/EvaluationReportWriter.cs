@@ -13,8 +13,9 @@ namespace FacePipeline.Evaluation;
 
 /// <summary>
 /// Writes an evaluation report folder: <c>metrics.json</c>, <c>per-class.csv</c>, <c>confusion.csv</c>,
-/// <c>confusion.png</c> and <c>misclassified.csv</c>. Each file is written through <see cref="AtomicFile"/> and renamed
-/// over the old one, so a reader never sees a half-written file.
+/// <c>confusion.png</c> and <c>misclassified.csv</c>. The folder is filled as a staging sibling and swapped in as a
+/// whole (<see cref="AtomicFolder"/>, like the head folder), so a reader sees the old report or the new one, and a
+/// failure half-way (a plot that cannot be rendered, a full disk) leaves the old report as it was.
 /// </summary>
 public static class EvaluationReportWriter
 {
@@ -36,7 +37,7 @@ public static class EvaluationReportWriter
     private const int MaxAnnotatedLabels = 40;
 
     /// <summary>Writes the five report files into <paramref name="reportDir"/>, creating it when missing.</summary>
-    /// <param name="reportDir">The folder to write into; existing report files in it are replaced.</param>
+    /// <param name="reportDir">The folder to write; an existing one is replaced as a whole (other files in it go too).</param>
     /// <param name="report">The metrics to write.</param>
     /// <param name="misclassified">The wrongly predicted samples, written in the given order.</param>
     /// <param name="context">
@@ -60,16 +61,22 @@ public static class EvaluationReportWriter
             throw new ArgumentException($"Context key '{clash}' would replace a metric of metrics.json; rename it.", nameof(context));
         }
 
-        Directory.CreateDirectory(reportDir);
-        WriteAtomically(reportDir, "metrics.json", stream => WriteMetricsJson(stream, report, context));
-        WriteAtomically(reportDir, "per-class.csv", stream => WritePerClassCsv(stream, report));
-        WriteAtomically(reportDir, "confusion.csv", stream => WriteConfusionCsv(stream, report));
-        WriteAtomically(reportDir, "confusion.png", stream => stream.Write(RenderConfusionPng(report)));
-        WriteAtomically(reportDir, "misclassified.csv", stream => WriteMisclassifiedCsv(stream, misclassified));
+        AtomicFolder.Write(reportDir, staging =>
+        {
+            WriteFile(staging, "metrics.json", stream => WriteMetricsJson(stream, report, context));
+            WriteFile(staging, "per-class.csv", stream => WritePerClassCsv(stream, report));
+            WriteFile(staging, "confusion.csv", stream => WriteConfusionCsv(stream, report));
+            WriteFile(staging, "confusion.png", stream => stream.Write(RenderConfusionPng(report)));
+            WriteFile(staging, "misclassified.csv", stream => WriteMisclassifiedCsv(stream, misclassified));
+        });
     }
 
-    private static void WriteAtomically(string directory, string fileName, Action<Stream> write) =>
-        AtomicFile.Write(Path.Combine(directory, fileName), write);
+    private static void WriteFile(string directory, string fileName, Action<Stream> write)
+    {
+        using var stream = new FileStream(Path.Combine(directory, fileName), FileMode.CreateNew, FileAccess.Write, FileShare.None);
+        write(stream);
+        stream.Flush(flushToDisk: true);
+    }
 
     private static void WriteMetricsJson(Stream stream, ClassificationReport report, IReadOnlyDictionary<string, object?> context)
     {

@@ -70,7 +70,7 @@ public sealed class FeatureCacheReader
 
         foreach (string file in FeatureCacheLayout.VisiblePartFiles(folder))
         {
-            if (partPrefix is not null && !FeatureCacheLayout.IsPartOf(Path.GetFileName(file), partPrefix))
+            if (partPrefix is not null && !Path.GetFileName(file).StartsWith(partPrefix, StringComparison.Ordinal))
             {
                 continue;
             }

@@ -148,6 +148,24 @@ public sealed class EvaluationReportWriterTests : IDisposable
     }
 
     [Fact]
+    public void Write_FailingHalfWay_LeavesTheOldReportIntact()
+    {
+        string reportDir = Path.Combine(tempRoot, "report");
+        EvaluationReportWriter.Write(reportDir, ThreeClassReport(), ThreeClassMistakes, new Dictionary<string, object?>());
+        Dictionary<string, byte[]> before = Directory.GetFiles(reportDir).ToDictionary(f => Path.GetFileName(f), File.ReadAllBytes);
+        // A confusion row one short: metrics.json and per-class.csv render, confusion.csv (the third file) fails.
+        ClassificationReport broken = ThreeClassReport() with { Confusion = [[3, 1, 0], [0, 2], [1, 0, 1]] };
+
+        Assert.Throws<InvalidOperationException>(
+            () => EvaluationReportWriter.Write(reportDir, broken, [], new Dictionary<string, object?> { ["run"] = "second" }));
+
+        Dictionary<string, byte[]> after = Directory.GetFiles(reportDir).ToDictionary(f => Path.GetFileName(f), File.ReadAllBytes);
+        Assert.Equal(before.Keys.Order(), after.Keys.Order());
+        Assert.All(before, pair => Assert.Equal(pair.Value, after[pair.Key]));
+        Assert.Equal(["report"], Directory.GetFileSystemEntries(tempRoot).Select(Path.GetFileName));
+    }
+
+    [Fact]
     public void Write_ExistingReport_IsReplaced()
     {
         string reportDir = Path.Combine(tempRoot, "report");
