@@ -32,7 +32,7 @@ public static partial class CacheVerifier
 
         var clock = Stopwatch.StartNew();
         var problems = new List<CacheProblem>();
-        string[] files = Directory.GetFiles(folder, FeatureCacheSchema.PartPattern)
+        string[] files = Directory.GetFiles(folder, FeatureCacheLayout.PartPattern)
             .Where(f => !Path.GetFileName(f).StartsWith('.'))
             .Order(StringComparer.Ordinal)
             .ToArray();

@@ -218,7 +218,7 @@ public sealed class CacheVerifierTests : IDisposable
                 await WritePartAsync($"{shard.PartPrefix}0000.parquet", Backbone, rows);
             }
 
-            File.WriteAllText(Path.Combine(Cache, FacePipeline.Extraction.Extractor.ErrorsFileName(shard)), "path,reason\n");
+            File.WriteAllText(Path.Combine(Cache, FeatureCacheLayout.ErrorsFileNameOf(shard)), "path,reason\n");
         }
     }
 
