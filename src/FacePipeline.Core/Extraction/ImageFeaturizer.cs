@@ -213,7 +213,8 @@ public sealed class ImageFeaturizer
         using Image<Rgb24> small = image.Clone(context => context.Resize(new ResizeOptions
         {
             Size = new Size(ThumbnailSidePx, ThumbnailSidePx),
-            Mode = SixLabors.ImageSharp.Processing.ResizeMode.Max,
+            Mode = SixLabors.ImageSharp.Processing.ResizeMode.Pad,
+            PadColor = Color.Gray,
         }));
         var rgb = new byte[small.Width * small.Height * 3];
         small.CopyPixelDataTo(rgb);
