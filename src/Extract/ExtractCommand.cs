@@ -2,6 +2,7 @@ using System.CommandLine;
 using FacePipeline.Backbones;
 using FacePipeline.Dataset;
 using FacePipeline.Extraction;
+using FacePipeline.Faces;
 using FacePipeline.FeatureCache;
 
 namespace FacePipeline.Cli.Extract;
@@ -45,9 +46,24 @@ public static class ExtractCommand
             Description = "Drop this shard's cached rows and recompute them, even if another backbone made them [default: off]",
         };
 
+        var faces = new Option<FaceStageMode>("--faces")
+        {
+            Description = "Face stage: detect, pick the largest face and align it onto the backbone's geometry (detect), feed whole images (none), "
+                + $"or auto: keep the stage the cache records, else detect when a face is found in >= {FaceStagePolicy.MinFoundFraction * 100:0} % of a "
+                + $"sample of up to {FaceStagePolicy.SampleSize} input images [default: auto]",
+            HelpName = "auto|detect|none",
+            DefaultValueFactory = _ => FaceStageMode.Auto,
+        };
+        var detector = new Option<string>("--detector")
+        {
+            Description = $"Face detector: a known name ({string.Join(", ", FaceDetectorCatalog.KnownNames)}) or a path to its .json/.onnx [default: {FaceDetectorCatalog.BlazefaceFrontName}]",
+            HelpName = "NAME|PATH",
+            DefaultValueFactory = _ => FaceDetectorCatalog.BlazefaceFrontName,
+        };
+
         var root = new RootCommand("Extract: run the frozen backbone over every image and cache the features in Parquet; re-runs compute only new or changed images.")
         {
-            images, manifest, output, model, device, batchSize, shard, shardCount, strict, rebuild,
+            images, manifest, output, model, device, batchSize, shard, shardCount, strict, rebuild, faces, detector,
         };
         root.SetAction(async (parse, token) =>
         {
@@ -64,33 +80,44 @@ public static class ExtractCommand
                 io.WriteNote(warning);
             }
 
+            FaceStageChoice choice = await FaceStagePolicy.ChooseAsync(
+                parse.GetValue(faces), parse.GetValue(detector)!, backbone, set, parse.GetValue(output)!, parse.GetValue(rebuild), FaceDetectorCatalog.Default(), parse.GetValue(device)!, token);
+            if (choice.Note is not null)
+            {
+                io.WriteNote(choice.Note);
+            }
+
             var options = new ExtractionOptions
             {
+                FaceStage = choice.Stage,
                 Images = set,
                 CacheFolder = parse.GetValue(output)!,
                 BatchSize = CommonOptions.BatchSizeFor(parse, batchSize, backbone),
                 Shard = shardSpec,
                 Rebuild = parse.GetValue(rebuild),
             };
-            return await ExtractAsync(backbone, parse.GetValue(device)!, options, parse.GetValue(strict), io, token);
+            return await ExtractAsync(backbone, choice.Detector, parse.GetValue(device)!, options, parse.GetValue(strict), io, token);
         });
         root.Subcommands.Add(VerifyCommand(io));
         return CommandRunner.RunAsync(root, args, io, cancellationToken);
     }
 
-    private static async Task<int> ExtractAsync(Backbone backbone, DeviceSpec device, ExtractionOptions options, bool strict, CommandIo io, CancellationToken token)
+    private static async Task<int> ExtractAsync(Backbone backbone, FaceDetector? detector, DeviceSpec device, ExtractionOptions options, bool strict, CommandIo io, CancellationToken token)
     {
-        var extractor = new Extractor(backbone, () =>
-        {
-            BackboneSession session = BackboneSession.Open(backbone, device, out string? deviceNotice);
-            if (deviceNotice is not null)
+        var extractor = new Extractor(
+            backbone,
+            () =>
             {
-                io.WriteNote(deviceNotice);
-            }
+                BackboneSession session = BackboneSession.Open(backbone, device, out string? deviceNotice);
+                if (deviceNotice is not null)
+                {
+                    io.WriteNote(deviceNotice);
+                }
 
-            return session;
-        });
-        io.WriteNote($"extract: {options.Images.Count} images, backbone {backbone.Identity}, shard {options.Shard}, cache {options.CacheFolder}");
+                return session;
+            },
+            detector is null ? null : () => FaceStageSession.Open(detector, backbone, device, out _));
+        io.WriteNote($"extract: {options.Images.Count} images, backbone {backbone.Identity}, faces {options.FaceStage.Short}, shard {options.Shard}, cache {options.CacheFolder}");
         var bar = new ProgressReporter(io, "images");
         var progress = new SynchronousProgress<ExtractionProgress>(p => bar.Report(p.Done, p.Total, p.ElapsedSeconds, p.Failed));
         ExtractionSummary summary = await extractor.RunAsync(options, progress, token);

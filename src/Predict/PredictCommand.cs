@@ -3,6 +3,7 @@ using System.Globalization;
 using FacePipeline.Backbones;
 using FacePipeline.Dataset;
 using FacePipeline.Evaluation;
+using FacePipeline.Faces;
 using FacePipeline.Extraction;
 using FacePipeline.Head;
 using FacePipeline.Prediction;
@@ -57,10 +58,11 @@ public static class PredictCommand
             using HeadClassifier classifier = HeadClassifier.Load(CommandRunner.RequireFolder(parse.GetValue(head)!, "head folder"));
             Backbone backbone = HeadPredictor.ResolveBackbone(classifier, parse.GetValue(model), BackboneCatalog.Default());
             using BackboneSession session = OpenSession(backbone, parse.GetValue(device)!, io);
+            using FaceStageSession? faces = OpenFaces(classifier, backbone, parse.GetValue(device)!);
             int k = Math.Min(parse.GetValue(topK), classifier.Labels.Count);
             var bar = new ProgressReporter(io, "images");
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            PredictionRun run = await PredictionRun.PredictAsync(classifier, session, set, CommonOptions.BatchSizeFor(parse, batchSize, backbone), k, threshold, (done, failed, skipped) =>
+            PredictionRun run = await PredictionRun.PredictAsync(classifier, session, set, CommonOptions.BatchSizeFor(parse, batchSize, backbone), k, threshold, faces, (done, failed, skipped) =>
             {
                 if (skipped is not null)
                 {
@@ -142,6 +144,10 @@ public static class PredictCommand
         return session;
     }
 
+    /// <summary>The face stage the head was trained with (null for whole images): Predict always uses the head's.</summary>
+    private static FaceStageSession? OpenFaces(HeadClassifier classifier, Backbone backbone, DeviceSpec device) =>
+        FaceStageSession.OpenRecorded(classifier.Description.Backbone.FaceStage, FaceDetectorCatalog.Default(), backbone, device, out _);
+
     private static async Task<int> WritePredictionsAsync(PredictionRun run, int k, string? outPath, bool strict, CommandIo io, CancellationToken token)
     {
         if (outPath is null)
@@ -185,9 +191,10 @@ public static class PredictCommand
         IReadOnlyList<LabelledImage> set = CommonOptions.ReadImageSet(parse.GetValue(images), parse.GetValue(manifest));
         Backbone backbone = HeadPredictor.ResolveBackbone(classifier, parse.GetValue(model), BackboneCatalog.Default());
         using BackboneSession session = OpenSession(backbone, parse.GetValue(device)!, io);
+        using FaceStageSession? faces = OpenFaces(classifier, backbone, parse.GetValue(device)!);
         return await HeadEvaluation.FromImagesAsync(
             classifier, session, set, parse.GetValue(images) ?? parse.GetValue(manifest)!, parse.GetValue(split), CommonOptions.BatchSizeFor(parse, batchSize, backbone), parse.GetValue(topK),
-            (path, failure) => io.WriteNote($"skipped: {path}: {failure}"), token);
+            faces, (path, failure) => io.WriteNote($"skipped: {path}: {failure}"), token);
     }
 
     private static int Summarise(ClassificationReport report, string reportFolder, double? bar, CommandIo io)

@@ -67,7 +67,8 @@ public sealed class BackboneCatalog
             }
 
             notice = $"note: models/{Vgg16Name}.onnx not found; using the bundled ImageNet ResNet18 "
-                + $"(run scripts/export-vgg16-notop.sh where internet is available to use VGG16, or pass --model)";
+                + $"(run scripts/export-vgg16-notop.sh where internet is available to use VGG16, or pass --model); for photos of faces "
+                + $"--model {FaceName} is the better choice (lfw-dev with face detection: 0.992 against 0.340 for resnet18)";
             return Backbone.Load(FindDescription(BundledName)
                 ?? throw new BackboneException($"{BundledName}: bundled backbone not found in {string.Join(", ", folders)}; rebuild the solution (dotnet build) to restore it"));
         }

@@ -13,7 +13,17 @@ namespace FacePipeline.Backbones;
 /// <param name="FeatureShape">Per-image feature shape as stored, e.g. <c>[512,1,1]</c> or <c>[7,7,512]</c>.</param>
 /// <param name="Normalize">Feature normalisation after pooling: <c>none</c> or <c>l2</c> (caches and heads written
 /// before the field existed read as <c>none</c>, which is what they hold).</param>
-public sealed record BackboneIdentity(string Name, string ModelSha256, string Preprocessing, string InputSize, IReadOnlyList<int> FeatureShape, string Normalize = BackboneIdentity.NoNormalization)
+/// <param name="FaceStage">Identity of the face stage the features were made under (<see cref="Faces.FaceStage.Identity"/>):
+/// <c>none</c> for whole images (a backbone itself, and caches and heads written before the face stage existed), else
+/// the detector, its model's SHA-256, the alignment geometry, the pick rule and the score threshold.</param>
+public sealed record BackboneIdentity(
+    string Name,
+    string ModelSha256,
+    string Preprocessing,
+    string InputSize,
+    IReadOnlyList<int> FeatureShape,
+    string Normalize = BackboneIdentity.NoNormalization,
+    string FaceStage = Faces.FaceStage.NoneIdentity)
 {
     /// <summary>The <see cref="Normalize"/> value of raw network outputs.</summary>
     public const string NoNormalization = "none";
@@ -27,9 +37,21 @@ public sealed record BackboneIdentity(string Name, string ModelSha256, string Pr
     /// <summary>Whether features made under <paramref name="other"/> are interchangeable with features made under this identity.</summary>
     public bool Matches(BackboneIdentity other) =>
         Name == other.Name && ModelSha256 == other.ModelSha256 && Preprocessing == other.Preprocessing
-        && InputSize == other.InputSize && FeatureShape.SequenceEqual(other.FeatureShape) && Normalize == other.Normalize;
+        && InputSize == other.InputSize && FeatureShape.SequenceEqual(other.FeatureShape) && Normalize == other.Normalize
+        && FaceStage == other.FaceStage;
 
-    /// <summary>A short human form: <c>resnet18 (sha256 1a2b3c4d5e6f…, 512x1x1)</c>, with <c>, l2</c> for normalised features.</summary>
+    /// <summary>Whether this identity and <paramref name="other"/> differ only in their face stage (the case that deserves its own message).</summary>
+    public bool DiffersOnlyInFaceStage(BackboneIdentity other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return FaceStage != other.FaceStage && Matches(other with { FaceStage = FaceStage });
+    }
+
+    /// <summary>
+    /// A short human form: <c>resnet18 (sha256 1a2b3c4d5e6f…, 512x1x1)</c>, with <c>, l2</c> for normalised features
+    /// and <c>, faces detect (blazeface-front, generic)</c> under a face stage.
+    /// </summary>
     public override string ToString() =>
-        $"{Name} (sha256 {ModelSha256[..Math.Min(12, ModelSha256.Length)]}…, {FeatureShapeText}{(Normalize == NoNormalization ? string.Empty : ", " + Normalize)})";
+        $"{Name} (sha256 {ModelSha256[..Math.Min(12, ModelSha256.Length)]}…, {FeatureShapeText}{(Normalize == NoNormalization ? string.Empty : ", " + Normalize)}"
+        + $"{(FaceStage == Faces.FaceStage.NoneIdentity ? string.Empty : ", faces " + Faces.FaceStage.ShortOf(FaceStage))})";
 }

@@ -44,12 +44,14 @@ public static class EvaluationReportWriter
     /// Extra top-level entries for <c>metrics.json</c>, such as head and cache identities and a timestamp; values are
     /// serialized with System.Text.Json as their runtime types.
     /// </param>
+    /// <param name="misclassifiedPng"><c>misclassified.png</c> (a contact sheet of the wrong faces), or null for none (a stale one is removed).</param>
     /// <exception cref="ArgumentException">A context key repeats one of the metric keys of <c>metrics.json</c>.</exception>
     public static void Write(
         string reportDir,
         ClassificationReport report,
         IReadOnlyList<Misclassification> misclassified,
-        IReadOnlyDictionary<string, object?> context)
+        IReadOnlyDictionary<string, object?> context,
+        byte[]? misclassifiedPng = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(reportDir);
         ArgumentNullException.ThrowIfNull(report);
@@ -68,8 +70,15 @@ public static class EvaluationReportWriter
             WriteFile(staging, "confusion.csv", stream => WriteConfusionCsv(stream, report));
             WriteFile(staging, "confusion.png", stream => stream.Write(RenderConfusionPng(report)));
             WriteFile(staging, "misclassified.csv", stream => WriteMisclassifiedCsv(stream, misclassified));
+            if (misclassifiedPng is not null)
+            {
+                WriteFile(staging, MisclassifiedSheetFileName, stream => stream.Write(misclassifiedPng));
+            }
         });
     }
+
+    /// <summary>File name of the contact sheet of misclassified faces.</summary>
+    public const string MisclassifiedSheetFileName = "misclassified.png";
 
     private static void WriteFile(string directory, string fileName, Action<Stream> write)
     {

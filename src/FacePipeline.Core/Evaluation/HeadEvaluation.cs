@@ -1,8 +1,11 @@
 using System.Globalization;
 using FacePipeline.Backbones;
 using FacePipeline.Dataset;
+using FacePipeline.Extraction;
+using FacePipeline.Faces;
 using FacePipeline.Head;
 using FacePipeline.Prediction;
+using FacePipeline.Reporting;
 
 namespace FacePipeline.Evaluation;
 
@@ -15,6 +18,7 @@ public sealed class HeadEvaluation
     private readonly List<string> truth = [];
     private readonly List<IReadOnlyList<string>> ranked = [];
     private readonly List<FacePrediction> scored = [];
+    private readonly Dictionary<int, FaceCrop> wrongCrops = [];
 
     private HeadEvaluation(HeadClassifier head, string source, string? split, int topK)
     {
@@ -60,6 +64,7 @@ public sealed class HeadEvaluation
     /// <param name="split">Only images of this split, or null for all.</param>
     /// <param name="batchSize">Images per backbone run.</param>
     /// <param name="topK">k of the top-k accuracy.</param>
+    /// <param name="faces">The head's face stage, open; null for whole images.</param>
     /// <param name="onSkipped">Told of each image that could not be read (it is left out of the scores).</param>
     /// <param name="cancellationToken">Stops between batches.</param>
     public static async Task<HeadEvaluation> FromImagesAsync(
@@ -70,13 +75,15 @@ public sealed class HeadEvaluation
         string? split,
         int batchSize,
         int topK,
+        FaceStageSession? faces = null,
         Action<string, string>? onSkipped = null,
         CancellationToken cancellationToken = default)
     {
         var evaluation = new HeadEvaluation(head, Path.GetFullPath(source), split, topK);
         IReadOnlyList<LabelledImage> wanted = images.Where(i => DatasetSplit.Matches(i.Split, split)).ToList();
-        await foreach ((LabelledImage image, FacePrediction? prediction, string? failure) in HeadPredictor.PredictImagesAsync(
-            head, session, wanted, batchSize, topK, null, cancellationToken))
+        // The face Extract would keep; an image without a face counts as a wrong answer (its label is "no face").
+        await foreach ((LabelledImage image, FacePrediction? prediction, string? failure, FeaturizedImage result) in HeadPredictor.PredictImagesAsync(
+            head, session, wanted, batchSize, topK, null, faces, everyFace: false, cancellationToken))
         {
             if (prediction is null)
             {
@@ -84,10 +91,38 @@ public sealed class HeadEvaluation
                 continue;
             }
 
+            if (prediction.Label != image.Label && result.Crop is not null && evaluation.wrongCrops.Count < MisclassifiedSheetTiles)
+            {
+                evaluation.wrongCrops[evaluation.Count] = result.Crop;
+            }
+
             evaluation.Add(image.Label!, prediction);
         }
 
         return evaluation;
+    }
+
+    /// <summary>Misclassified faces shown on <c>misclassified.png</c> (the first ones, in input order).</summary>
+    public const int MisclassifiedSheetTiles = 64;
+
+    /// <summary>
+    /// <c>misclassified.png</c>: each wrongly predicted face as the backbone saw it (or the thumbnail of an image without
+    /// a face) with true → predicted label and confidence; null when scored from a cache (no pixels) or nothing was wrong.
+    /// </summary>
+    public byte[]? RenderMisclassifiedSheet()
+    {
+        if (wrongCrops.Count == 0)
+        {
+            return null;
+        }
+
+        var tiles = wrongCrops.OrderBy(c => c.Key).Select(c => new ContactSheetTile(
+            c.Value.Rgb,
+            c.Value.WidthPx,
+            c.Value.HeightPx,
+            $"{truth[c.Key]} → {scored[c.Key].Label}",
+            scored[c.Key].NoFace ? Path.GetFileName(scored[c.Key].Path) : string.Create(CultureInfo.InvariantCulture, $"{scored[c.Key].Confidence:0.00} {Path.GetFileName(scored[c.Key].Path)}"))).ToList();
+        return ContactSheet.RenderPng($"Misclassified: first {tiles.Count} (true → predicted, confidence)", tiles);
     }
 
     /// <summary>The metrics over the samples gathered.</summary>
@@ -120,14 +155,14 @@ public sealed class HeadEvaluation
     public ClassificationReport WriteReport(string reportFolder, double? minAccuracy)
     {
         ClassificationReport report = Score();
-        EvaluationReportWriter.Write(reportFolder, report, Misclassified(), Context(minAccuracy));
+        EvaluationReportWriter.Write(reportFolder, report, Misclassified(), Context(minAccuracy), RenderMisclassifiedSheet());
         return report;
     }
 
     private void Add(string label, FacePrediction prediction)
     {
         truth.Add(label);
-        ranked.Add(prediction.Top.Select(t => t.Label).ToList());
+        ranked.Add(prediction.NoFace ? [PredictionRanker.NoFaceLabel] : prediction.Top.Select(t => t.Label).ToList());
         scored.Add(prediction);
     }
 }

@@ -17,6 +17,12 @@ public sealed record ExtractionOptions
     /// <summary>Which part of the set this run owns.</summary>
     public ShardSpec Shard { get; init; } = ShardSpec.All;
 
+    /// <summary>
+    /// The face stage the cache's features are made under (a concrete stage, never "auto": Extract decides that before);
+    /// part of the cache identity.
+    /// </summary>
+    public Faces.FaceStage FaceStage { get; init; } = Faces.FaceStage.None;
+
     /// <summary>Drop this shard's cached rows first, even when they come from another backbone.</summary>
     public bool Rebuild { get; init; }
 }

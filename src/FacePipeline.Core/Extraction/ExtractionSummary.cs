@@ -11,6 +11,9 @@ namespace FacePipeline.Extraction;
 /// <param name="TotalSeconds">Seconds for the whole run.</param>
 public sealed record ExtractionSummary(int New, int Changed, int Cached, int Removed, IReadOnlyList<ImageFailure> Failures, string Device, double ComputeSeconds, double TotalSeconds)
 {
-    /// <summary>The one-line report: <c>N new, M cached, K removed, E failed</c>.</summary>
-    public string Line => $"{New} new, {Cached} cached, {Removed} removed, {Failures.Count} failed";
+    /// <summary>Failures where the face stage found no face.</summary>
+    public int WithoutFace => Failures.Count(f => f.Reason.StartsWith(Faces.FaceStageSession.NoFacePrefix, StringComparison.Ordinal));
+
+    /// <summary>The one-line report: <c>N new, M cached, K removed, E failed</c>, with <c>(F without a face)</c> when any.</summary>
+    public string Line => $"{New} new, {Cached} cached, {Removed} removed, {Failures.Count} failed" + (WithoutFace > 0 ? $" ({WithoutFace} without a face)" : string.Empty);
 }

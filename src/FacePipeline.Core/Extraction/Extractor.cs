@@ -2,8 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using FacePipeline.Backbones;
 using FacePipeline.Dataset;
+using FacePipeline.Faces;
 using FacePipeline.FeatureCache;
 using FacePipeline.Reporting;
+using FacePipeline.Storage;
 
 namespace FacePipeline.Extraction;
 
@@ -14,16 +16,30 @@ namespace FacePipeline.Extraction;
 /// </summary>
 public sealed class Extractor
 {
+    /// <summary>File name of the contact sheet of what the backbone received, in the cache folder.</summary>
+    public const string FacesSheetFileName = "faces.png";
+
+    /// <summary>Crops shown on the contact sheet (the first ones computed, in path order).</summary>
+    public const int SheetCrops = 48;
+
+    /// <summary>Images without a face shown on the contact sheet, after the crops.</summary>
+    public const int SheetNoFaces = 16;
+
     private readonly Backbone backbone;
     private readonly Func<BackboneSession> openSession;
+    private readonly Func<FaceStageSession>? openFaces;
+    private BackboneIdentity identity;
 
     /// <summary>Creates an extractor.</summary>
     /// <param name="backbone">The backbone whose features the cache holds.</param>
     /// <param name="openSession">Opens the inference session; called only when something has to be computed.</param>
-    public Extractor(Backbone backbone, Func<BackboneSession> openSession)
+    /// <param name="openFaces">Opens the face stage's detector session when the options' stage detects; called only when something has to be computed.</param>
+    public Extractor(Backbone backbone, Func<BackboneSession> openSession, Func<FaceStageSession>? openFaces = null)
     {
         this.backbone = backbone;
         this.openSession = openSession;
+        this.openFaces = openFaces;
+        identity = backbone.Identity;
     }
 
     /// <summary>
@@ -36,6 +52,12 @@ public sealed class Extractor
     public async Task<ExtractionSummary> RunAsync(ExtractionOptions options, IProgress<ExtractionProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1);
+        identity = backbone.Identity with { FaceStage = options.FaceStage.Identity };
+        if (options.FaceStage.Detects && openFaces is null)
+        {
+            throw new ArgumentException("a detecting face stage needs a detector session opener", nameof(options));
+        }
+
         var clock = Stopwatch.StartNew();
         string folder = Path.GetFullPath(options.CacheFolder);
         string prefix = options.Shard.PartPrefix;
@@ -119,8 +141,9 @@ public sealed class Extractor
         if (toCompute.Count > 0)
         {
             using BackboneSession session = openSession();
+            using FaceStageSession? faces = options.FaceStage.Detects ? openFaces!() : null;
             device = session.Device;
-            computed = await ComputeAsync(session, toCompute, folder, prefix, runId, options.BatchSize, failures, progress, cancellationToken);
+            computed = await ComputeAsync(new ImageFeaturizer(session, faces), toCompute, folder, prefix, runId, options.BatchSize, failures, progress, cancellationToken);
         }
 
         WriteErrors(folder, options.Shard, failures);
@@ -150,14 +173,23 @@ public sealed class Extractor
         }
 
         List<FeatureCachePart> own = parts.Where(p => FeatureCacheLayout.IsPartOf(Path.GetFileName(p.FilePath), prefix)).ToList();
-        FeatureCachePart? foreign = parts.FirstOrDefault(p => !p.Identity.Matches(backbone.Identity));
+        FeatureCachePart? foreign = parts.FirstOrDefault(p => !p.Identity.Matches(identity));
+        if (foreign is not null && foreign.Identity.DiffersOnlyInFaceStage(identity))
+        {
+            string again = own.Contains(foreign)
+                ? $"pass --faces {(foreign.Identity.FaceStage == FaceStage.NoneIdentity ? "none" : "detect")} to keep it, --rebuild to recompute it, or use another --out folder"
+                : "rebuild every shard, or use another --out folder";
+            throw new FeatureCacheException(
+                $"{folder}: cache was made with face stage {FaceStage.ShortOf(foreign.Identity.FaceStage)} ({Path.GetFileName(foreign.FilePath)}), not {FaceStage.ShortOf(identity.FaceStage)}; {again}");
+        }
+
         if (foreign is not null)
         {
             string remedy = own.Contains(foreign)
                 ? "use another --out folder, or --rebuild to recompute it with this backbone"
                 : "its parts belong to other shards: rebuild every shard, or use another --out folder";
             throw new FeatureCacheException(
-                $"{folder}: cache was made by backbone {foreign.Identity} ({Path.GetFileName(foreign.FilePath)}), not {backbone.Identity}; {remedy}");
+                $"{folder}: cache was made by backbone {foreign.Identity} ({Path.GetFileName(foreign.FilePath)}), not {identity}; {remedy}");
         }
 
         return (parts, own, superseded);
@@ -298,7 +330,7 @@ public sealed class Extractor
             return;
         }
 
-        await using FeatureCachePartWriter writer = await FeatureCachePartWriter.CreateAsync(part.FilePath, backbone.Identity, ToolInfo.Version, cancellationToken);
+        await using FeatureCachePartWriter writer = await FeatureCachePartWriter.CreateAsync(part.FilePath, identity, ToolInfo.Version, cancellationToken);
         await foreach (FeatureRow row in FeatureCacheReader.ReadPartRowsAsync(part, includeFeatures: true, cancellationToken))
         {
             if (keep.Contains(row.Path))
@@ -312,7 +344,7 @@ public sealed class Extractor
     }
 
     private async Task<int> ComputeAsync(
-        BackboneSession session,
+        ImageFeaturizer featurizer,
         List<HashedImage> work,
         string folder,
         string prefix,
@@ -327,12 +359,14 @@ public sealed class Extractor
         FeatureCachePartWriter? writer = null;
         int done = 0;
         int computed = 0;
-        var featurizer = new ImageFeaturizer(session);
+        var crops = new List<ContactSheetTile>();
+        var noFaces = new List<ContactSheetTile>();
         try
         {
-            await foreach (FeaturizedImage result in featurizer.FeaturizeAsync(work, batchSize, cancellationToken))
+            await foreach (FeaturizedImage result in featurizer.FeaturizeAsync(work, batchSize, cancellationToken: cancellationToken))
             {
                 done++;
+                CollectTile(result, crops, noFaces);
                 if (result.Features is null)
                 {
                     failures.Add(new ImageFailure(result.Image.Path, result.Failure!));
@@ -340,8 +374,8 @@ public sealed class Extractor
                 else
                 {
                     writer ??= await FeatureCachePartWriter.CreateAsync(
-                        Path.Combine(folder, FeatureCacheLayout.PartFileName(prefix, runId, partNumber++)), backbone.Identity, ToolInfo.Version, cancellationToken);
-                    await writer.AddAsync(new FeatureRow(result.Image.Path, result.Image.Label!, result.Image.Split, result.Sha256, result.Features), cancellationToken);
+                        Path.Combine(folder, FeatureCacheLayout.PartFileName(prefix, runId, partNumber++)), identity, ToolInfo.Version, cancellationToken);
+                    await writer.AddAsync(new FeatureRow(result.Image.Path, result.Image.Label!, result.Image.Split, result.Sha256, result.Features, result.Face), cancellationToken);
                     computed++;
                     if (writer.RowCount >= FeatureCacheSchema.PartRows)
                     {
@@ -362,6 +396,8 @@ public sealed class Extractor
             {
                 await writer.CommitAsync(cancellationToken);
             }
+
+            WriteSheet(folder, featurizer.Identity, crops, noFaces);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && writer is not null)
         {
@@ -378,6 +414,39 @@ public sealed class Extractor
         }
 
         return computed;
+    }
+
+    /// <summary>Keeps the first crops (as the backbone received them) and the first images without a face for the contact sheet.</summary>
+    private static void CollectTile(FeaturizedImage result, List<ContactSheetTile> crops, List<ContactSheetTile> noFaces)
+    {
+        if (result.Crop is null)
+        {
+            return;
+        }
+
+        if (result.Features is not null && crops.Count < SheetCrops)
+        {
+            string? score = result.Face is null ? null : string.Create(CultureInfo.InvariantCulture, $"score {result.Face.Score:0.00}");
+            crops.Add(new ContactSheetTile(result.Crop.Rgb, result.Crop.WidthPx, result.Crop.HeightPx, result.Image.Label ?? Path.GetFileName(result.Image.Path), score));
+        }
+        else if (result.NoFace && noFaces.Count < SheetNoFaces)
+        {
+            noFaces.Add(new ContactSheetTile(result.Crop.Rgb, result.Crop.WidthPx, result.Crop.HeightPx, "no face", Path.GetFileName(result.Image.Path)));
+        }
+    }
+
+    /// <summary>Writes <see cref="FacesSheetFileName"/>: what this run fed the backbone, so a person checks the face stage at a glance.</summary>
+    private static void WriteSheet(string folder, BackboneIdentity identity, List<ContactSheetTile> crops, List<ContactSheetTile> noFaces)
+    {
+        if (crops.Count + noFaces.Count == 0)
+        {
+            return;
+        }
+
+        string title = $"{identity.Name}, faces {FaceStage.ShortOf(identity.FaceStage)}: first {crops.Count} inputs as the backbone sees them"
+            + (noFaces.Count > 0 ? $", then {noFaces.Count} image(s) without a face" : string.Empty);
+        byte[] png = ContactSheet.RenderPng(title, [.. crops, .. noFaces]);
+        AtomicFile.Write(Path.Combine(folder, FacesSheetFileName), stream => stream.Write(png));
     }
 
     private static void WriteErrors(string folder, ShardSpec shard, List<ImageFailure> failures)

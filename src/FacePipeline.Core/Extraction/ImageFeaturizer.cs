@@ -2,34 +2,53 @@ using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using FacePipeline.Backbones;
 using FacePipeline.Dataset;
+using FacePipeline.Faces;
+using FacePipeline.FeatureCache;
 using FacePipeline.Imaging;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
 
 namespace FacePipeline.Extraction;
 
 /// <summary>
-/// The one path from image files to features, shared by extraction and prediction: read bytes, hash, decode,
-/// resize, <see cref="TensorFiller"/>, batched backbone inference. Decoding runs ahead of inference on the thread
+/// The one path from image files to features, shared by extraction and prediction: read bytes, hash, decode, then
+/// either resize the whole image (face stage <c>none</c>) or detect → pick the largest face → align it onto the
+/// backbone's geometry at its input size (one resampling), then <see cref="TensorFiller"/> and batched backbone
+/// inference. Decoding runs ahead of inference on the thread
 /// pool through a bounded queue (twice the batch size), so memory stays flat for any number of images. Results come
 /// back in input order.
 /// </summary>
 public sealed class ImageFeaturizer
 {
+    /// <summary>Longest side of the thumbnail of an image without a face, in pixels.</summary>
+    private const int ThumbnailSidePx = 112;
+
     private readonly BackboneSession session;
+    private readonly FaceStageSession? faces;
     private readonly ImageDecoder decoder = new();
 
-    /// <summary>Creates a featurizer over an open session.</summary>
-    public ImageFeaturizer(BackboneSession session)
+    /// <summary>Creates a featurizer over an open session, with a face stage or (null) whole images.</summary>
+    public ImageFeaturizer(BackboneSession session, FaceStageSession? faces = null)
     {
+        ArgumentNullException.ThrowIfNull(session);
         this.session = session;
+        this.faces = faces;
+        Identity = session.Backbone.Identity with { FaceStage = faces?.Stage.Identity ?? FaceStage.NoneIdentity };
     }
+
+    /// <summary>The identity of the features this featurizer makes: the backbone's and the face stage's.</summary>
+    public BackboneIdentity Identity { get; }
 
     /// <summary>Featurizes <paramref name="images"/>.</summary>
     /// <param name="images">Images, each with the SHA-256 its bytes must still have (or null to accept any bytes).</param>
     /// <param name="batchSize">Images per inference call.</param>
+    /// <param name="everyFace">Under a detecting stage, one result per face found (the kept face first) instead of the kept face alone.</param>
     /// <param name="cancellationToken">Stops the run.</param>
     public async IAsyncEnumerable<FeaturizedImage> FeaturizeAsync(
         IReadOnlyList<HashedImage> images,
         int batchSize,
+        bool everyFace = false,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
@@ -45,7 +64,7 @@ public sealed class ImageFeaturizer
                 {
                     foreach ((LabelledImage image, string? sha256) in images)
                     {
-                        await queue.Writer.WriteAsync(Task.Run(() => Decode(image, sha256, preprocessing), stop.Token), stop.Token);
+                        await queue.Writer.WriteAsync(Task.Run(() => Decode(image, sha256, preprocessing, everyFace), stop.Token), stop.Token);
                     }
                 }
                 finally
@@ -57,7 +76,7 @@ public sealed class ImageFeaturizer
 
         var tensors = new float[batchSize * tensorLength];
         var features = new float[batchSize * featureLength];
-        var batch = new List<Decoded>(batchSize);
+        var batch = new List<(Decoded Image, Prepared Face)>(batchSize);
         try
         {
             await foreach (Task<Decoded> pending in queue.Reader.ReadAllAsync(stop.Token))
@@ -73,17 +92,20 @@ public sealed class ImageFeaturizer
                         yield return done;
                     }
 
-                    yield return new FeaturizedImage(decoded.Image, decoded.Sha256, null, decoded.Failure);
+                    yield return new FeaturizedImage(decoded.Image, decoded.Sha256, null, decoded.Failure, Crop: decoded.Thumbnail, NoFace: decoded.NoFace);
                     continue;
                 }
 
-                decoded.Tensor.CopyTo(tensors, batch.Count * tensorLength);
-                batch.Add(decoded);
-                if (batch.Count == batchSize)
+                foreach (Prepared face in decoded.Faces)
                 {
-                    foreach (FeaturizedImage done in RunBatch())
+                    face.Tensor.CopyTo(tensors, batch.Count * tensorLength);
+                    batch.Add((decoded, face));
+                    if (batch.Count == batchSize)
                     {
-                        yield return done;
+                        foreach (FeaturizedImage done in RunBatch())
+                        {
+                            yield return done;
+                        }
                     }
                 }
             }
@@ -111,7 +133,8 @@ public sealed class ImageFeaturizer
             session.Run(tensors, batch.Count, features);
             for (int i = 0; i < batch.Count; i++)
             {
-                results.Add(new FeaturizedImage(batch[i].Image, batch[i].Sha256, features.AsSpan(i * featureLength, featureLength).ToArray(), null));
+                (Decoded image, Prepared face) = batch[i];
+                results.Add(new FeaturizedImage(image.Image, image.Sha256, features.AsSpan(i * featureLength, featureLength).ToArray(), null, face.Index, face.Face, face.Crop));
             }
 
             batch.Clear();
@@ -119,7 +142,7 @@ public sealed class ImageFeaturizer
         }
     }
 
-    private Decoded Decode(LabelledImage image, string? expectedSha256, Preprocessing preprocessing)
+    private Decoded Decode(LabelledImage image, string? expectedSha256, Preprocessing preprocessing, bool everyFace)
     {
         byte[] bytes;
         try
@@ -128,27 +151,81 @@ public sealed class ImageFeaturizer
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
-            return new Decoded(image, string.Empty, [], $"cannot read file ({error.Message})");
+            return Decoded.Failed(image, string.Empty, $"cannot read file ({error.Message})");
         }
 
         string sha256 = ContentHash.Of(bytes);
         if (expectedSha256 is not null && sha256 != expectedSha256)
         {
-            return new Decoded(image, sha256, [], "file changed while extracting; run again");
+            return Decoded.Failed(image, sha256, "file changed while extracting; run again");
         }
 
         try
         {
-            byte[] rgb = decoder.DecodeResized(bytes, preprocessing);
-            var tensor = new float[preprocessing.TensorLength];
-            TensorFiller.Fill(rgb, preprocessing, tensor);
-            return new Decoded(image, sha256, tensor, null);
+            if (faces is null)
+            {
+                byte[] rgb = decoder.DecodeResized(bytes, preprocessing);
+                var tensor = new float[preprocessing.TensorLength];
+                TensorFiller.Fill(rgb, preprocessing, tensor);
+                return new Decoded(image, sha256, [new Prepared(0, tensor, null, new FaceCrop(rgb, preprocessing.WidthPx, preprocessing.HeightPx))], null, null, false);
+            }
+
+            using Image<Rgb24> decoded = decoder.Decode(bytes);
+            return DecodeFaces(image, sha256, decoded, preprocessing, faces, everyFace);
         }
         catch (ImageDecodeException error)
         {
-            return new Decoded(image, sha256, [], error.Message);
+            return Decoded.Failed(image, sha256, error.Message);
         }
     }
 
-    private sealed record Decoded(LabelledImage Image, string Sha256, float[] Tensor, string? Failure);
+    private static Decoded DecodeFaces(LabelledImage image, string sha256, Image<Rgb24> decoded, Preprocessing preprocessing, FaceStageSession faces, bool everyFace)
+    {
+        IReadOnlyList<DetectedFace> found = faces.Detect(decoded);
+        DetectedFace? kept = FaceSelection.Largest(found, decoded.Width, decoded.Height);
+        if (kept is null)
+        {
+            return new Decoded(image, sha256, [], faces.NoFaceReason, Thumbnail(decoded), true);
+        }
+
+        // The kept face first, then the others largest first: face 0 is always the one Extract caches.
+        IEnumerable<DetectedFace> chosen = everyFace
+            ? found.Where(f => !ReferenceEquals(f, kept)).OrderByDescending(f => FaceSelection.VisibleArea(f.Box, decoded.Width, decoded.Height)).Prepend(kept)
+            : [kept];
+        var prepared = new List<Prepared>();
+        foreach (DetectedFace face in chosen)
+        {
+            using Image<Rgb24> aligned = FaceAligner.Align(decoded, face, faces.Geometry);
+            var rgb = new byte[preprocessing.TensorLength];
+            aligned.CopyPixelDataTo(rgb);
+            var tensor = new float[preprocessing.TensorLength];
+            TensorFiller.Fill(rgb, preprocessing, tensor);
+            var where = new CachedFace(
+                face.Box.X, face.Box.Y, face.Box.Width, face.Box.Height, face.Landmarks.SelectMany(l => new[] { l.Point.X, l.Point.Y }).ToArray(), face.Score);
+            prepared.Add(new Prepared(prepared.Count, tensor, where, new FaceCrop(rgb, aligned.Width, aligned.Height)));
+        }
+
+        return new Decoded(image, sha256, prepared, null, null, false);
+    }
+
+    private static FaceCrop Thumbnail(Image<Rgb24> image)
+    {
+        using Image<Rgb24> small = image.Clone(context => context.Resize(new ResizeOptions
+        {
+            Size = new Size(ThumbnailSidePx, ThumbnailSidePx),
+            Mode = SixLabors.ImageSharp.Processing.ResizeMode.Pad,
+            PadColor = Color.Gray,
+        }));
+        var rgb = new byte[small.Width * small.Height * 3];
+        small.CopyPixelDataTo(rgb);
+        return new FaceCrop(rgb, small.Width, small.Height);
+    }
+
+    /// <summary>One face (or the whole image) ready for the backbone.</summary>
+    private sealed record Prepared(int Index, float[] Tensor, CachedFace? Face, FaceCrop Crop);
+
+    private sealed record Decoded(LabelledImage Image, string Sha256, IReadOnlyList<Prepared> Faces, string? Failure, FaceCrop? Thumbnail, bool NoFace)
+    {
+        public static Decoded Failed(LabelledImage image, string sha256, string failure) => new(image, sha256, [], failure, null, false);
+    }
 }

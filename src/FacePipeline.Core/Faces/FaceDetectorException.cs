@@ -1,7 +1,7 @@
 namespace FacePipeline.Faces;
 
 /// <summary>A face detector cannot be found, described, loaded or run as asked; the message names the file and what to do.</summary>
-public sealed class FaceDetectorException : Exception
+public sealed class FaceDetectorException : FacePipelineException
 {
     /// <summary>Creates the exception.</summary>
     public FaceDetectorException(string message)

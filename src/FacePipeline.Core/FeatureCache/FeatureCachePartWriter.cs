@@ -127,6 +127,36 @@ public sealed class FeatureCachePartWriter : IAsyncDisposable
         hashing.Dispose();
     }
 
+    /// <summary>
+    /// The nullable landmark lists: values dense (only present ones), one level entry per value and one per null or
+    /// empty list; definition 0 = no list (whole image), 1 = empty list, max = a value; repetition 0 starts a row.
+    /// </summary>
+    private async Task WriteLandmarksAsync(ParquetRowGroupWriter group, DataField field, CancellationToken cancellationToken)
+    {
+        var values = new List<float>();
+        var definition = new List<int>();
+        var repetition = new List<int>();
+        foreach (FeatureRow row in pending)
+        {
+            IReadOnlyList<float>? points = row.Face?.Landmarks;
+            if (points is null || points.Count == 0)
+            {
+                definition.Add(points is null ? 0 : field.MaxDefinitionLevel - 1);
+                repetition.Add(0);
+                continue;
+            }
+
+            for (int k = 0; k < points.Count; k++)
+            {
+                values.Add(points[k]);
+                definition.Add(field.MaxDefinitionLevel);
+                repetition.Add(k == 0 ? 0 : 1);
+            }
+        }
+
+        await group.WriteAllPartsAsync<float>(field, values.ToArray(), definition.ToArray(), repetition.ToArray(), cancellationToken);
+    }
+
     private async Task FlushRowGroupAsync(CancellationToken cancellationToken)
     {
         if (pending.Count == 0)
@@ -154,6 +184,12 @@ public sealed class FeatureCachePartWriter : IAsyncDisposable
         }
 
         await group.WriteAllPartsAsync<float>(fields[4], values, definition, repetition, cancellationToken);
+        await group.WriteAsync<float>(fields[5], new ReadOnlyMemory<float?>(pending.Select(r => r.Face?.X).ToArray()), null, null, cancellationToken);
+        await group.WriteAsync<float>(fields[6], new ReadOnlyMemory<float?>(pending.Select(r => r.Face?.Y).ToArray()), null, null, cancellationToken);
+        await group.WriteAsync<float>(fields[7], new ReadOnlyMemory<float?>(pending.Select(r => r.Face?.Width).ToArray()), null, null, cancellationToken);
+        await group.WriteAsync<float>(fields[8], new ReadOnlyMemory<float?>(pending.Select(r => r.Face?.Height).ToArray()), null, null, cancellationToken);
+        await WriteLandmarksAsync(group, fields[9], cancellationToken);
+        await group.WriteAsync<float>(fields[10], new ReadOnlyMemory<float?>(pending.Select(r => r.Face?.Score).ToArray()), null, null, cancellationToken);
         pending.Clear();
     }
 }

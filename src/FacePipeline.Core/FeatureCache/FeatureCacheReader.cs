@@ -47,6 +47,12 @@ public sealed class FeatureCacheReader
 
         List<FeatureCachePart> parts = await ListPartsAsync(folder, partPrefix, cancellationToken);
         FeatureCachePart? odd = parts.FirstOrDefault(p => !p.Identity.Matches(parts[0].Identity));
+        if (odd is not null && odd.Identity.DiffersOnlyInFaceStage(parts[0].Identity))
+        {
+            throw new FeatureCacheException(
+                $"{odd.FilePath}: made with face stage {Faces.FaceStage.ShortOf(odd.Identity.FaceStage)}, but {Path.GetFileName(parts[0].FilePath)} with {Faces.FaceStage.ShortOf(parts[0].Identity.FaceStage)}; a cache holds one face stage's features (re-run Extract with --rebuild)");
+        }
+
         if (odd is not null)
         {
             throw new FeatureCacheException(
@@ -100,7 +106,7 @@ public sealed class FeatureCacheReader
         {
             for (int i = 0; i < group.RowCount; i++)
             {
-                yield return new FeatureRow(group.Paths[i], group.Labels[i], group.Splits[i], group.Sha256[i], group.RowFeatures(i).ToArray());
+                yield return new FeatureRow(group.Paths[i], group.Labels[i], group.Splits[i], group.Sha256[i], group.RowFeatures(i).ToArray(), group.Faces[i]);
             }
         }
     }
@@ -178,6 +184,13 @@ public sealed class FeatureCacheReader
             }
         }
 
+        var faces = new CachedFace?[rows];
+        if (fields.Any(f => f.Path.ToString() == FeatureCacheSchema.FaceScoreColumn))
+        {
+            // Format version 2; version-1 parts have no face columns and hold whole images.
+            await ReadColumnAsync(part.FilePath, async () => faces = await ReadFacesAsync(group, fields, rows, part.FilePath, cancellationToken));
+        }
+
         float[] values = [];
         if (includeFeatures)
         {
@@ -215,7 +228,77 @@ public sealed class FeatureCacheReader
             CheckFinite(values, featureLength, firstRow, paths, part.FilePath);
         }
 
-        return new FeatureRowGroup(part, g, firstRow, paths!, labels!, splits, hashes!, values);
+        return new FeatureRowGroup(part, g, firstRow, paths!, labels!, splits, hashes!, values, faces);
+    }
+
+    /// <summary>Most landmark values one row may hold (x,y pairs; detectors give 10 or 12).</summary>
+    private const int MaxLandmarkValues = 64;
+
+    /// <summary>The face columns of a row group: null where the row holds a whole image (no score).</summary>
+    private static async Task<CachedFace?[]> ReadFacesAsync(ParquetRowGroupReader group, DataField[] fields, int rows, string file, CancellationToken cancellationToken)
+    {
+        DataField Field(string name) => fields.First(f => f.Path.ToString().StartsWith(name, StringComparison.Ordinal));
+        async Task<float?[]> Read(string name)
+        {
+            var column = new float?[rows];
+            await group.ReadAsync(Field(name), column.AsMemory(), null, cancellationToken);
+            return column;
+        }
+
+        float?[] x = await Read(FeatureCacheSchema.FaceXColumn);
+        float?[] y = await Read(FeatureCacheSchema.FaceYColumn);
+        float?[] w = await Read(FeatureCacheSchema.FaceWidthColumn);
+        float?[] h = await Read(FeatureCacheSchema.FaceHeightColumn);
+        float?[] score = await Read(FeatureCacheSchema.FaceScoreColumn);
+        DataField landmarkField = Field(FeatureCacheSchema.FaceLandmarksColumn);
+        var landmarks = new List<float>?[rows];
+        // Values come back dense (present ones only); levels beyond the column's entries keep the -1 sentinel.
+        int capacity = rows * (MaxLandmarkValues + 1);
+        var values = new float[capacity];
+        var definition = new int[capacity];
+        var repetition = new int[capacity];
+        Array.Fill(definition, -1);
+        Array.Fill(repetition, -1);
+        try
+        {
+            await group.ReadRawAsync(landmarkField, values.AsMemory(), definition.AsMemory(), repetition.AsMemory(), cancellationToken);
+        }
+        catch (ArgumentException error)
+        {
+            throw new FeatureCacheException($"{file}: damaged face landmarks (more than {MaxLandmarkValues} values in a row); delete the part and re-run Extract", error);
+        }
+
+        int row = -1;
+        int next = 0;
+        for (int k = 0; k < capacity && definition[k] >= 0; k++)
+        {
+            if (repetition[k] == 0)
+            {
+                row++;
+                if (row >= rows)
+                {
+                    throw new FeatureCacheException($"{file}: damaged face landmarks (more lists than rows); delete the part and re-run Extract");
+                }
+
+                landmarks[row] = definition[k] == 0 ? null : [];
+            }
+
+            if (definition[k] == landmarkField.MaxDefinitionLevel && row >= 0)
+            {
+                landmarks[row]!.Add(values[next++]);
+            }
+        }
+
+        var faces = new CachedFace?[rows];
+        for (int i = 0; i < rows; i++)
+        {
+            if (score[i] is float s && x[i] is float fx && y[i] is float fy && w[i] is float fw && h[i] is float fh)
+            {
+                faces[i] = new CachedFace(fx, fy, fw, fh, (IReadOnlyList<float>?)landmarks[i] ?? [], s);
+            }
+        }
+
+        return faces;
     }
 
     /// <summary>

@@ -12,8 +12,9 @@ namespace FacePipeline.FeatureCache;
 /// <param name="Splits">Split of each row (null when empty).</param>
 /// <param name="Sha256">Content hash of each row.</param>
 /// <param name="Features">Rows × feature length floats, row-major; empty when features were not read.</param>
+/// <param name="Faces">Where the face of each row was (null: a whole image, or a version-1 part).</param>
 public sealed record FeatureRowGroup(
-    FeatureCachePart Part, int Index, long FirstRow, string[] Paths, string[] Labels, string?[] Splits, string[] Sha256, float[] Features)
+    FeatureCachePart Part, int Index, long FirstRow, string[] Paths, string[] Labels, string?[] Splits, string[] Sha256, float[] Features, CachedFace?[] Faces)
 {
     /// <summary>Rows in the group.</summary>
     public int RowCount => Paths.Length;

@@ -59,6 +59,13 @@ public sealed class HeadClassifier : IDisposable
     /// <exception cref="HeadException">The identities differ; the message names both.</exception>
     public void EnsureBackbone(BackboneIdentity features, string source)
     {
+        if (Description.Backbone.DiffersOnlyInFaceStage(features))
+        {
+            throw new HeadException(
+                $"{source}: features were made with face stage {Faces.FaceStage.ShortOf(features.FaceStage)}, but head {Folder} was trained with face stage "
+                + $"{Faces.FaceStage.ShortOf(Description.Backbone.FaceStage)}; re-run Extract with --faces {(Description.Backbone.FaceStage == Faces.FaceStage.NoneIdentity ? "none" : "detect")} into another --out folder, or train a head on this cache");
+        }
+
         if (!Description.Backbone.Matches(features))
         {
             throw new HeadException(

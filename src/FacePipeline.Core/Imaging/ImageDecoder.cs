@@ -34,6 +34,26 @@ public sealed class ImageDecoder
     /// <exception cref="ImageDecodeException">The bytes are empty, not an image, truncated, corrupt or too large.</exception>
     public byte[] DecodeResized(byte[] bytes, Preprocessing preprocessing)
     {
+        ArgumentNullException.ThrowIfNull(preprocessing);
+        using Image<Rgb24> image = Decode(bytes);
+        image.Mutate(context => context.Resize(new ResizeOptions
+        {
+            Size = new Size(preprocessing.WidthPx, preprocessing.HeightPx),
+            Mode = preprocessing.Resize == ResizeMode.CenterCrop
+                ? SixLabors.ImageSharp.Processing.ResizeMode.Crop
+                : SixLabors.ImageSharp.Processing.ResizeMode.Stretch,
+            Position = AnchorPositionMode.Center,
+        }));
+        var rgb = new byte[preprocessing.TensorLength];
+        image.CopyPixelDataTo(rgb);
+        return rgb;
+    }
+
+    /// <summary>Decodes <paramref name="bytes"/> at full size (what the face stage detects on), with the same checks as <see cref="DecodeResized"/>.</summary>
+    /// <exception cref="ImageDecodeException">The bytes are empty, not an image, truncated, corrupt or too large.</exception>
+    public Image<Rgb24> Decode(byte[] bytes)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
         if (bytes.Length == 0)
         {
             throw new ImageDecodeException("empty file (0 bytes)");
@@ -65,18 +85,7 @@ public sealed class ImageDecoder
             throw new ImageDecodeException(problem);
         }
 
-        using Image<Rgb24> image = CallDecoder(() => Image.Load<Rgb24>(configuration, bytes), "corrupt or truncated image");
-        image.Mutate(context => context.Resize(new ResizeOptions
-        {
-            Size = new Size(preprocessing.WidthPx, preprocessing.HeightPx),
-            Mode = preprocessing.Resize == ResizeMode.CenterCrop
-                ? SixLabors.ImageSharp.Processing.ResizeMode.Crop
-                : SixLabors.ImageSharp.Processing.ResizeMode.Stretch,
-            Position = AnchorPositionMode.Center,
-        }));
-        var rgb = new byte[preprocessing.TensorLength];
-        image.CopyPixelDataTo(rgb);
-        return rgb;
+        return CallDecoder(() => Image.Load<Rgb24>(configuration, bytes), "corrupt or truncated image");
     }
 
     /// <summary>

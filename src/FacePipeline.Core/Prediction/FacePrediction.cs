@@ -5,4 +5,14 @@ namespace FacePipeline.Prediction;
 /// <param name="Label">Top-1 label, or <see cref="PredictionRanker.UnknownLabel"/> when below the unknown threshold.</param>
 /// <param name="Confidence">Top-1 probability.</param>
 /// <param name="Top">Labels and probabilities, best first.</param>
-public sealed record FacePrediction(string Path, string Label, double Confidence, IReadOnlyList<(string Label, double Probability)> Top);
+/// <param name="FaceIndex">Which face of the image (0 = the one Extract keeps), under a detecting face stage.</param>
+/// <param name="Face">Where that face is in the image, or null for whole images.</param>
+/// <param name="NoFace">Whether the face stage found no face (then <paramref name="Label"/> is <see cref="PredictionRanker.NoFaceLabel"/> and nothing is ranked).</param>
+public sealed record FacePrediction(
+    string Path,
+    string Label,
+    double Confidence,
+    IReadOnlyList<(string Label, double Probability)> Top,
+    int FaceIndex = 0,
+    FeatureCache.CachedFace? Face = null,
+    bool NoFace = false);

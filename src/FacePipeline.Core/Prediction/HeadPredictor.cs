@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using FacePipeline.Backbones;
 using FacePipeline.Dataset;
 using FacePipeline.Extraction;
+using FacePipeline.Faces;
 using FacePipeline.FeatureCache;
 using FacePipeline.Head;
 
@@ -33,7 +34,8 @@ public static class HeadPredictor
             throw new HeadException($"{error.Message} (head {head.Folder} needs backbone {head.Description.Backbone}; point --model at its .onnx file)", error);
         }
 
-        if (!backbone.Identity.Matches(head.Description.Backbone))
+        // The head records the face stage too; the backbone file itself carries none.
+        if (!(backbone.Identity with { FaceStage = head.Description.Backbone.FaceStage }).Matches(head.Description.Backbone))
         {
             string what = backbone.Identity.ModelSha256 != head.Description.Backbone.ModelSha256
                 ? $"has SHA-256 {backbone.Identity.ModelSha256}, but head {head.Folder} was trained with {head.Description.Backbone.ModelSha256}"
@@ -44,29 +46,56 @@ public static class HeadPredictor
         return backbone;
     }
 
-    /// <summary>Predicts images in input order; skipped images come back with a failure reason and no prediction.</summary>
-    public static async IAsyncEnumerable<(LabelledImage Image, FacePrediction? FacePrediction, string? Failure)> PredictImagesAsync(
+    /// <summary>
+    /// Predicts images in input order through the head's face stage (<paramref name="faces"/>, null for whole images);
+    /// skipped images come back with a failure reason and no prediction, images without a face with a
+    /// <see cref="FacePrediction.NoFace"/> prediction.
+    /// </summary>
+    /// <param name="head">The head.</param>
+    /// <param name="session">The head's backbone.</param>
+    /// <param name="images">The images.</param>
+    /// <param name="batchSize">Faces per backbone run.</param>
+    /// <param name="topK">Labels kept per face.</param>
+    /// <param name="unknownThreshold">Top-1 probability below which a face is unknown, or null.</param>
+    /// <param name="faces">The face stage the head was trained with, open; null for whole images.</param>
+    /// <param name="everyFace">One prediction per face found (the kept face first) instead of the face Extract keeps.</param>
+    /// <param name="cancellationToken">Stops between batches.</param>
+    /// <exception cref="HeadException">The head was trained on another backbone or face stage.</exception>
+    public static async IAsyncEnumerable<(LabelledImage Image, FacePrediction? FacePrediction, string? Failure, FeaturizedImage Result)> PredictImagesAsync(
         HeadClassifier head,
         BackboneSession session,
         IReadOnlyList<LabelledImage> images,
         int batchSize,
         int topK,
         double? unknownThreshold,
+        FaceStageSession? faces = null,
+        bool everyFace = false,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        head.EnsureBackbone(session.Backbone.Identity, session.Backbone.ModelPath);
-        var featurizer = new ImageFeaturizer(session);
+        var featurizer = new ImageFeaturizer(session, faces);
+        head.EnsureBackbone(featurizer.Identity, session.Backbone.ModelPath);
         var inputs = images.Select(image => new HashedImage(image, null)).ToList();
-        await foreach (FeaturizedImage result in featurizer.FeaturizeAsync(inputs, batchSize, cancellationToken))
+        await foreach (FeaturizedImage result in featurizer.FeaturizeAsync(inputs, batchSize, everyFace, cancellationToken))
         {
+            if (result.NoFace)
+            {
+                yield return (result.Image, new FacePrediction(result.Image.Path, PredictionRanker.NoFaceLabel, 0, [], NoFace: true), null, result);
+                continue;
+            }
+
             if (result.Features is null)
             {
-                yield return (result.Image, null, result.Failure);
+                yield return (result.Image, null, result.Failure, result);
                 continue;
             }
 
             float[] probabilities = head.Probabilities(result.Features, 1);
-            yield return (result.Image, PredictionRanker.Rank(result.Image.Path, probabilities, head.Labels, topK, unknownThreshold), null);
+            FacePrediction ranked = PredictionRanker.Rank(result.Image.Path, probabilities, head.Labels, topK, unknownThreshold) with
+            {
+                FaceIndex = result.FaceIndex,
+                Face = result.Face,
+            };
+            yield return (result.Image, ranked, null, result);
         }
     }
 

@@ -5,15 +5,17 @@ using FacePipeline.Reporting;
 namespace FacePipeline.Prediction;
 
 /// <summary>
-/// The predictions CSV of Predict: <c>path,label,confidence,top1,p1,…,topK,pK</c> (probabilities with up to six
-/// decimals), and beside a file its <c>NAME.errors.csv</c> of skipped images.
+/// The predictions CSV of Predict: <c>path,face,face_x,face_y,face_w,face_h,label,confidence,top1,p1,…,topK,pK</c>
+/// (probabilities with up to six decimals; box in original image pixels, empty for whole images), one row per face
+/// found (face 0 is the one Extract keeps), one row with label <c>no face</c> and empty face columns for an image
+/// without one; and beside a file its <c>NAME.errors.csv</c> of skipped images.
 /// </summary>
 public static class PredictionCsvWriter
 {
     /// <summary>The column names for <paramref name="topK"/> ranked labels.</summary>
     public static string[] Header(int topK)
     {
-        var header = new List<string> { "path", "label", "confidence" };
+        var header = new List<string> { "path", "face", "face_x", "face_y", "face_w", "face_h", "label", "confidence" };
         for (int i = 1; i <= topK; i++)
         {
             header.Add($"top{i}");
@@ -27,7 +29,18 @@ public static class PredictionCsvWriter
     public static string?[] Row(FacePrediction prediction, int topK)
     {
         ArgumentNullException.ThrowIfNull(prediction);
-        var row = new List<string?> { prediction.Path, prediction.Label, Probability(prediction.Confidence) };
+        FeatureCache.CachedFace? face = prediction.Face;
+        var row = new List<string?>
+        {
+            prediction.Path,
+            prediction.NoFace ? null : prediction.FaceIndex.ToString(CultureInfo.InvariantCulture),
+            Pixels(face?.X),
+            Pixels(face?.Y),
+            Pixels(face?.Width),
+            Pixels(face?.Height),
+            prediction.Label,
+            prediction.NoFace ? null : Probability(prediction.Confidence),
+        };
         for (int i = 0; i < topK; i++)
         {
             row.Add(i < prediction.Top.Count ? prediction.Top[i].Label : null);
@@ -62,6 +75,8 @@ public static class PredictionCsvWriter
 
     /// <summary>Where the skipped images of <paramref name="path"/> are listed: <c>NAME.errors.csv</c>.</summary>
     public static string ErrorsPath(string path) => Path.ChangeExtension(path, ".errors.csv");
+
+    private static string? Pixels(float? value) => value?.ToString("0.#", CultureInfo.InvariantCulture);
 
     private static string Probability(double p) => p.ToString("0.######", CultureInfo.InvariantCulture);
 }

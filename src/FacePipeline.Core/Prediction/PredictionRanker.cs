@@ -6,6 +6,9 @@ public static class PredictionRanker
     /// <summary>Label given to faces whose top probability is below the unknown threshold.</summary>
     public const string UnknownLabel = "unknown";
 
+    /// <summary>The label column of an image where the face stage found no face.</summary>
+    public const string NoFaceLabel = "no face";
+
     /// <summary>Ranks one image's probabilities.</summary>
     /// <param name="path">Image path.</param>
     /// <param name="probabilities">Probabilities in class-index order.</param>

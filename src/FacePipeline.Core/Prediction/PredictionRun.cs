@@ -6,7 +6,7 @@ using FacePipeline.Head;
 namespace FacePipeline.Prediction;
 
 /// <summary>The outcome of predicting an image set: the predictions in input order and the images that were skipped.</summary>
-/// <param name="Predictions">One per readable image.</param>
+/// <param name="Predictions">One per face found (the face Extract keeps first), or one saying no face was found, per readable image; one per image under face stage <c>none</c>.</param>
 /// <param name="Failures">The images that could not be read, and why.</param>
 public sealed record PredictionRun(IReadOnlyList<FacePrediction> Predictions, IReadOnlyList<ImageFailure> Failures)
 {
@@ -17,6 +17,7 @@ public sealed record PredictionRun(IReadOnlyList<FacePrediction> Predictions, IR
     /// <param name="batchSize">Images per backbone run.</param>
     /// <param name="topK">Labels kept per image.</param>
     /// <param name="unknownThreshold">Top-1 probability below which a face is unknown, or null.</param>
+    /// <param name="faces">The head's face stage, open; null for whole images.</param>
     /// <param name="onImage">Called after each image with (done, failed) counts, and the failure when it was skipped.</param>
     /// <param name="cancellationToken">Stops between batches.</param>
     public static async Task<PredictionRun> PredictAsync(
@@ -26,14 +27,16 @@ public sealed record PredictionRun(IReadOnlyList<FacePrediction> Predictions, IR
         int batchSize,
         int topK,
         double? unknownThreshold,
+        Faces.FaceStageSession? faces = null,
         Action<int, int, ImageFailure?>? onImage = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(images);
         var predictions = new List<FacePrediction>();
         var failures = new List<ImageFailure>();
-        await foreach ((LabelledImage image, FacePrediction? prediction, string? failure) in HeadPredictor.PredictImagesAsync(
-            head, session, images, batchSize, topK, unknownThreshold, cancellationToken))
+        int imagesDone = 0;
+        await foreach ((LabelledImage image, FacePrediction? prediction, string? failure, FeaturizedImage _) in HeadPredictor.PredictImagesAsync(
+            head, session, images, batchSize, topK, unknownThreshold, faces, everyFace: true, cancellationToken))
         {
             ImageFailure? skipped = null;
             if (prediction is null)
@@ -46,7 +49,12 @@ public sealed record PredictionRun(IReadOnlyList<FacePrediction> Predictions, IR
                 predictions.Add(prediction);
             }
 
-            onImage?.Invoke(predictions.Count + failures.Count, failures.Count, skipped);
+            if (prediction is null || prediction.FaceIndex == 0)
+            {
+                // Further faces of an image are not further images.
+                imagesDone++;
+                onImage?.Invoke(imagesDone, failures.Count, skipped);
+            }
         }
 
         return new PredictionRun(predictions, failures);

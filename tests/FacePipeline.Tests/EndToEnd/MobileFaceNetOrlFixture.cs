@@ -4,8 +4,8 @@ using Xunit;
 namespace FacePipeline.Tests.EndToEnd;
 
 /// <summary>
-/// Extract over the ORL-7/3 manifest with the bundled MobileFaceNet (whole images stretched to 112×112: no face stage
-/// here), then TrainHead with its defaults.
+/// Extract over the ORL-7/3 manifest with the bundled MobileFaceNet and the default face stage (auto: detect with
+/// blazeface-front and align onto the ArcFace template), then TrainHead with its defaults.
 /// </summary>
 public sealed class MobileFaceNetOrlFixture : IAsyncLifetime, IDisposable
 {

@@ -152,7 +152,7 @@ public sealed class OrlPipelineTests
         CliRun predicted = await CliRun.Predict(["--head", fixture.Head, "--top-k", "2", .. files]);
         Assert.Equal(ExitCodes.Success, predicted.ExitCode);
         string[] lines = predicted.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal("path,label,confidence,top1,p1,top2,p2", lines[0]);
+        Assert.Equal("path,face,face_x,face_y,face_w,face_h,label,confidence,top1,p1,top2,p2", lines[0]);
         Assert.Equal(41, lines.Length);
 
         CliRun evaluated = await CliRun.Predict("evaluate", "--head", fixture.Head, "--features", fixture.Cache, "--split", "test", "--out", temp.Combine("r"));
@@ -163,10 +163,11 @@ public sealed class OrlPipelineTests
             string[] fields = lines[p].Split(',');
             string cachePath = $"orl-faces/s{p}/9.pgm";
             string expected = wrongInCache.TryGetValue(cachePath, out string? wrong) ? wrong : $"s{p}";
-            Assert.Equal(expected, fields[1]);
-            double confidence = double.Parse(fields[2], CultureInfo.InvariantCulture);
+            Assert.Equal(["0", "", "", "", ""], fields[1..6]);
+            Assert.Equal(expected, fields[6]);
+            double confidence = double.Parse(fields[7], CultureInfo.InvariantCulture);
             Assert.InRange(confidence, 0, 1);
-            Assert.Equal(fields[1], fields[3]);
+            Assert.Equal(fields[6], fields[8]);
         }
     }
 
@@ -176,7 +177,7 @@ public sealed class OrlPipelineTests
         CliRun run = await CliRun.Predict("--head", fixture.Head, "--unknown-threshold", "1", TestPaths.OrlImage(1, 1));
         Assert.Equal(ExitCodes.Success, run.ExitCode);
         string row = run.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries)[1];
-        Assert.StartsWith(TestPaths.OrlImage(1, 1) + ",unknown,", row, StringComparison.Ordinal);
+        Assert.StartsWith(TestPaths.OrlImage(1, 1) + ",0,,,,,unknown,", row, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -52,12 +52,71 @@ public sealed class FeatureCacheTests : IDisposable
         Assert.True(reader.Identity!.Matches(identity));
         Assert.Equal([7, 7, 2], reader.Identity.FeatureShape);
         Assert.Equal(98, reader.Identity.FeatureLength);
-        Assert.Equal("1", parquet.CustomMetadata["facepipeline.format_version"]);
+        Assert.Equal("2", parquet.CustomMetadata["facepipeline.format_version"]);
+        Assert.Equal("none", parquet.CustomMetadata["facepipeline.face_stage"]);
         Assert.Equal("vgg-like", parquet.CustomMetadata["facepipeline.backbone.name"]);
         Assert.Equal(new string('c', 64), parquet.CustomMetadata["facepipeline.backbone.model_sha256"]);
         Assert.Equal("[7,7,2]", parquet.CustomMetadata["facepipeline.backbone.feature_shape"]);
         Assert.Equal("98", parquet.CustomMetadata["facepipeline.feature_length"]);
-        Assert.Equal(["path", "label", "split", "sha256", "features"], parquet.Schema.Fields.Select(f => f.Name));
+        Assert.Equal(["path", "label", "split", "sha256", "features", "face_x", "face_y", "face_w", "face_h", "face_landmarks", "face_score"], parquet.Schema.Fields.Select(f => f.Name));
+    }
+
+    [Fact]
+    public async Task Face_columns_and_face_stage_round_trip_with_whole_image_rows_as_nulls()
+    {
+        var identity = Fixture with { FaceStage = "detect:blazeface-front:sha256=ab:template=generic:pick=largest:min-score=0.5" };
+        FeatureRow[] rows =
+        [
+            new("a", "s1", "train", new string('0', 64), [1, 2, 3, 4], new CachedFace(10, 20, 30, 40, [1, 2, 3, 4, 5, 6], 0.9f)),
+            new("b", "s1", null, new string('1', 64), [5, 6, 7, 8]),
+            new("c", "s2", "test", new string('2', 64), [9, 10, 11, 12], new CachedFace(1.5f, 2.5f, 3.5f, 4.5f, [], 0.6f)),
+            new("d", "s2", "test", new string('3', 64), [13, 14, 15, 16], new CachedFace(0, 0, 5, 5, [7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18], 0.7f)),
+        ];
+        await WritePartAsync(temp.Combine("part-faces.parquet"), identity, rows);
+
+        FeatureCacheReader reader = await FeatureCacheReader.OpenAsync(temp.Path);
+        List<FeatureRow> back = await reader.ReadRowsAsync().ToListAsync();
+
+        Assert.Equal(identity.FaceStage, reader.Identity!.FaceStage);
+        Assert.Equal([10f, 20, 30, 40, 0.9f], [back[0].Face!.X, back[0].Face!.Y, back[0].Face!.Width, back[0].Face!.Height, back[0].Face!.Score]);
+        Assert.Equal([1f, 2, 3, 4, 5, 6], back[0].Face!.Landmarks);
+        Assert.Null(back[1].Face);
+        Assert.Equal([5f, 6, 7, 8], back[1].Features);
+        Assert.Empty(back[2].Face!.Landmarks);
+        Assert.Equal(3.5f, back[2].Face!.Width);
+        Assert.Equal(Enumerable.Range(7, 12).Select(v => (float)v), back[3].Face!.Landmarks);
+        Assert.Equal([13f, 14, 15, 16], back[3].Features);
+    }
+
+    [Fact]
+    public async Task A_version_1_part_without_face_columns_reads_as_face_stage_none()
+    {
+        var metadata = FeatureCacheSchema.Metadata(Fixture, "0.1");
+        metadata["facepipeline.format_version"] = "1";
+        metadata.Remove("facepipeline.face_stage");
+        await HandWrittenPart.WriteAsync(temp.Combine("part-v1.parquet"), Fixture, [HandWrittenPart.Row("a", "s1", 1, 2, 3, 4)], metadata);
+
+        FeatureCacheReader reader = await FeatureCacheReader.OpenAsync(temp.Path);
+        FeatureRow row = Assert.Single(await reader.ReadRowsAsync().ToListAsync());
+
+        Assert.Equal("none", reader.Identity!.FaceStage);
+        Assert.True(reader.Identity.Matches(Fixture));
+        Assert.Null(row.Face);
+        Assert.Equal([1f, 2, 3, 4], row.Features);
+    }
+
+    [Fact]
+    public async Task Parts_of_two_face_stages_are_refused_with_one_line_naming_the_stages()
+    {
+        await WritePartAsync(temp.Combine("part-a.parquet"), Fixture, [new FeatureRow("a", "s1", null, new string('0', 64), [1, 2, 3, 4])]);
+        var detect = Fixture with { FaceStage = "detect:blazeface-front:sha256=ab:template=generic:pick=largest:min-score=0.5" };
+        await WritePartAsync(temp.Combine("part-b.parquet"), detect, [new FeatureRow("b", "s1", null, new string('1', 64), [1, 2, 3, 4], new CachedFace(0, 0, 1, 1, [], 0.9f))]);
+
+        FeatureCacheException error = await Assert.ThrowsAsync<FeatureCacheException>(() => FeatureCacheReader.OpenAsync(temp.Path));
+
+        Assert.Equal(
+            $"{temp.Combine("part-b.parquet")}: made with face stage detect (blazeface-front, generic), but part-a.parquet with none; a cache holds one face stage's features (re-run Extract with --rebuild)",
+            error.Message);
     }
 
     [Fact]
@@ -187,10 +246,10 @@ public sealed class FeatureCacheTests : IDisposable
         Assert.Equal($"{foreign}: not a FacePipeline feature cache part (metadata 'facepipeline.format_version' missing)", notOurs.Message);
 
         var future = FeatureCacheSchema.Metadata(Fixture, "9.9");
-        future["facepipeline.format_version"] = "2";
+        future["facepipeline.format_version"] = "3";
         await HandWrittenPart.WriteAsync(foreign, Fixture, [HandWrittenPart.Row("a", "s1", 1, 2, 3, 4)], future);
         FeatureCacheException newer = await Assert.ThrowsAsync<FeatureCacheException>(() => FeatureCacheReader.OpenAsync(temp.Path));
-        Assert.Equal($"{foreign}: cache format version 2, this tool reads version 1; re-run Extract with --rebuild", newer.Message);
+        Assert.Equal($"{foreign}: cache format version 3, this tool reads versions 1 and 2; re-run Extract with --rebuild", newer.Message);
     }
 
     public void Dispose() => temp.Dispose();

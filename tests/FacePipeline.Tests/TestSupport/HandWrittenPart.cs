@@ -8,9 +8,13 @@ namespace FacePipeline.Tests.TestSupport;
 /// <summary>
 /// Writes cache part files with Parquet.Net's low-level API, bypassing <see cref="FeatureCachePartWriter"/>'s checks,
 /// so tests can build parts the writer would refuse (feature lists of other lengths, identities that claim anything).
+/// The parts have the columns of format version 1 (no face columns), which the reader still reads.
 /// </summary>
 public static class HandWrittenPart
 {
+    /// <summary>The five columns of format version 1: <c>path, label, split, sha256, features</c>.</summary>
+    public static ParquetSchema Version1Schema { get; } = new(FeatureCacheSchema.Schema.Fields.Take(5).ToArray());
+
     /// <summary>A test identity with <paramref name="featureShape"/>.</summary>
     public static BackboneIdentity Identity(string name = "fixture", params int[] featureShape) =>
         new(name, new string('a', 64), "size=2x2;resize=Stretch;order=Rgb;layout=Nchw;scale=1", "2x2", featureShape.Length == 0 ? [4] : featureShape);
@@ -20,9 +24,9 @@ public static class HandWrittenPart
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         await using FileStream stream = File.Create(path);
-        await using ParquetWriter writer = await ParquetWriter.CreateAsync(FeatureCacheSchema.Schema, stream);
+        await using ParquetWriter writer = await ParquetWriter.CreateAsync(Version1Schema, stream);
         writer.CustomMetadata = metadata ?? FeatureCacheSchema.Metadata(identity, "test");
-        DataField[] fields = FeatureCacheSchema.Schema.GetDataFields();
+        DataField[] fields = Version1Schema.GetDataFields();
         using ParquetRowGroupWriter group = writer.CreateRowGroup();
         await group.WriteAsync(fields[0], rows.Select(r => r.Path).ToArray(), null);
         await group.WriteAsync(fields[1], rows.Select(r => r.Label).ToArray(), null);

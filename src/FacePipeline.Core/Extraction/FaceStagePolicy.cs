@@ -1,0 +1,145 @@
+using System.Globalization;
+using FacePipeline.Backbones;
+using FacePipeline.Dataset;
+using FacePipeline.Faces;
+using FacePipeline.FeatureCache;
+using FacePipeline.Imaging;
+
+namespace FacePipeline.Extraction;
+
+/// <summary>
+/// Turns <c>--faces auto|detect|none</c> into one concrete <see cref="FaceStage"/> per data set. <c>auto</c> keeps
+/// the stage a cache already records; otherwise it runs the detector over a deterministic sample of the WHOLE input
+/// (the same sample in every shard, so all shards decide alike) and detects when a face is found in at least
+/// <see cref="MinFoundFraction"/> of it. A set where the detector misses more often (pre-cropped faces under harsh
+/// light) stays on whole images: mixing aligned crops with whole images in one cache costs more than a stage.
+/// </summary>
+public static class FaceStagePolicy
+{
+    /// <summary>Images sampled by <c>auto</c> (fewer when the input is smaller).</summary>
+    public const int SampleSize = 200;
+
+    /// <summary>Fraction of the sample in which a face must be found for <c>auto</c> to detect.</summary>
+    public const double MinFoundFraction = 0.9;
+
+    /// <summary>
+    /// For backbones without a face template (ImageNet ones, aligned onto the generic geometry): the median share of the
+    /// frame the kept face's box covers above which <c>auto</c> treats the set as pre-cropped faces and keeps whole
+    /// images. Measured with blazeface-front: ORL-7/3 60 % (its faces fill the frame; aligned, resnet18 fell from 0.992
+    /// to 0.899), lfw-dev 18 % (photos). A face-trained backbone (MobileFaceNet, ArcFace template) gains from alignment
+    /// on ORL too (0.967 → 1.000), so the criterion does not apply to it.
+    /// </summary>
+    public const double MaxMedianFaceFill = 0.35;
+
+    /// <summary>Chooses the stage.</summary>
+    /// <param name="mode">What was asked.</param>
+    /// <param name="detectorName">The detector to use (<c>--detector</c>).</param>
+    /// <param name="backbone">The backbone (its face template is the alignment geometry).</param>
+    /// <param name="images">The whole input (not only this shard).</param>
+    /// <param name="cacheFolder">The cache, whose recorded stage <c>auto</c> keeps.</param>
+    /// <param name="rebuild">Whether the cache is being rebuilt (then its recorded stage does not count).</param>
+    /// <param name="catalog">Where detectors are found.</param>
+    /// <param name="device">Where the sample's detection runs.</param>
+    /// <param name="cancellationToken">Stops the sample.</param>
+    /// <exception cref="FaceDetectorException">The detector cannot be found or loaded.</exception>
+    public static async Task<FaceStageChoice> ChooseAsync(
+        FaceStageMode mode,
+        string detectorName,
+        Backbone backbone,
+        IReadOnlyList<LabelledImage> images,
+        string cacheFolder,
+        bool rebuild,
+        FaceDetectorCatalog catalog,
+        DeviceSpec device,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(images);
+        if (mode == FaceStageMode.None)
+        {
+            return new FaceStageChoice(FaceStage.None, null, null);
+        }
+
+        if (mode == FaceStageMode.Auto && !rebuild)
+        {
+            List<FeatureCachePart> parts = await FeatureCacheReader.ListPartsAsync(cacheFolder, null, cancellationToken);
+            if (parts.Count > 0)
+            {
+                string recorded = parts[0].Identity.FaceStage;
+                string? recordedDetector = FaceStage.DetectorNameOf(recorded);
+                return recordedDetector is null
+                    ? new FaceStageChoice(FaceStage.None, null, "faces: auto keeps the cache's face stage none (whole images); --faces detect --rebuild to change it")
+                    : Detecting(catalog.Resolve(recordedDetector), backbone, $"faces: auto keeps the cache's face stage {FaceStage.ShortOf(recorded)}; --faces none --rebuild to change it");
+            }
+        }
+
+        FaceDetector detector = catalog.Resolve(detectorName);
+        if (mode == FaceStageMode.Detect)
+        {
+            return Detecting(detector, backbone, null);
+        }
+
+        (int sampled, int found, double fill) = Sample(images, detector, device, cancellationToken);
+        bool faceTrained = backbone.Description.FaceTemplate is not null;
+        bool detect = sampled > 0 && found >= MinFoundFraction * sampled && (faceTrained || fill <= MaxMedianFaceFill);
+        string fillRule = faceTrained
+            ? $"any share of the frame for {backbone.Identity.Name}, a face-trained backbone"
+            : string.Create(CultureInfo.InvariantCulture, $"<= {MaxMedianFaceFill * 100:0} % of the frame for {backbone.Identity.Name}");
+        string note = string.Create(CultureInfo.InvariantCulture,
+            $"faces: auto found a face in {found} of {sampled} sampled images ({(sampled == 0 ? 0 : 100.0 * found / sampled):0.#} %, detector {detector.Name}), "
+            + $"median face box {fill * 100:0} % of the frame (detect needs >= {MinFoundFraction * 100:0} % found and {fillRule}) → ")
+            + (detect ? "detect and align; --faces none to use whole images" : "whole images; --faces detect to align faces anyway");
+        return detect ? Detecting(detector, backbone, note) : new FaceStageChoice(FaceStage.None, null, note);
+    }
+
+    /// <summary>The sample: up to <see cref="SampleSize"/> images ordered by the SHA-256 of their relative path.</summary>
+    public static IReadOnlyList<LabelledImage> SampleOf(IReadOnlyList<LabelledImage> images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        return images
+            .Select(image => (image, key: ContentHash.Of(System.Text.Encoding.UTF8.GetBytes(image.Path))))
+            .OrderBy(x => x.key, StringComparer.Ordinal)
+            .Take(SampleSize)
+            .Select(x => x.image)
+            .ToList();
+    }
+
+    private static FaceStageChoice Detecting(FaceDetector detector, Backbone backbone, string? note) =>
+        new(FaceStage.Detect(detector, backbone), detector, note);
+
+    /// <summary>
+    /// Runs the detector over the sample: images sampled and with a face, and the median share of the frame covered by
+    /// the kept face's visible box (0 without faces). Unreadable images count as neither found nor sampled.
+    /// </summary>
+    private static (int Sampled, int Found, double MedianFill) Sample(IReadOnlyList<LabelledImage> images, FaceDetector detector, DeviceSpec device, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<LabelledImage> sample = SampleOf(images);
+        using FaceDetectorSession session = FaceDetectorSession.Open(detector, device, FaceStageSession.DetectorIntraOpThreads, out _);
+        var decoder = new ImageDecoder();
+        int sampled = 0;
+        int found = 0;
+        float minScore = detector.Description.ScoreThreshold;
+        var fills = new System.Collections.Concurrent.ConcurrentBag<double>();
+        Parallel.ForEach(sample, new ParallelOptions { CancellationToken = cancellationToken }, image =>
+        {
+            try
+            {
+                using SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24> decoded = decoder.Decode(File.ReadAllBytes(image.FullPath));
+                List<DetectedFace> faces = session.Detect(decoded).Where(face => face.Score >= minScore).ToList();
+                Interlocked.Increment(ref sampled);
+                DetectedFace? kept = FaceSelection.Largest(faces, decoded.Width, decoded.Height);
+                if (kept is not null)
+                {
+                    Interlocked.Increment(ref found);
+                    fills.Add(FaceSelection.VisibleArea(kept.Box, decoded.Width, decoded.Height) / ((double)decoded.Width * decoded.Height));
+                }
+            }
+            catch (Exception error) when (error is IOException or UnauthorizedAccessException or ImageDecodeException)
+            {
+                // Extract reports unreadable images itself; they say nothing about faces.
+            }
+        });
+        double[] sorted = fills.Order().ToArray();
+        return (sampled, found, sorted.Length == 0 ? 0 : sorted[sorted.Length / 2]);
+    }
+}

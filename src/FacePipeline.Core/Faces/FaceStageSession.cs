@@ -1,0 +1,85 @@
+using FacePipeline.Backbones;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace FacePipeline.Faces;
+
+/// <summary>
+/// A <see cref="FaceStage"/> ready to run: its detector session (one per run, one intra-op thread, called from the
+/// decode workers in parallel while the backbone session keeps all cores) and the geometry at the backbone's input
+/// size. Thread-safe.
+/// </summary>
+public sealed class FaceStageSession : IDisposable
+{
+    /// <summary>ONNX Runtime threads per detector call: the decode workers already run several images at once.</summary>
+    public const int DetectorIntraOpThreads = 1;
+
+    private readonly FaceDetectorSession session;
+
+    private FaceStageSession(FaceStage stage, FaceDetectorSession session, FaceGeometry geometry)
+    {
+        Stage = stage;
+        this.session = session;
+        Geometry = geometry;
+    }
+
+    /// <summary>The stage.</summary>
+    public FaceStage Stage { get; }
+
+    /// <summary>The geometry faces are aligned onto, at the backbone's input size.</summary>
+    public FaceGeometry Geometry { get; }
+
+    /// <summary>Where the detector runs.</summary>
+    public string Device => session.Device;
+
+    /// <summary>Opens the detecting stage of <paramref name="detector"/> for <paramref name="backbone"/>.</summary>
+    /// <exception cref="FaceDetectorException">The detector model cannot be loaded.</exception>
+    public static FaceStageSession Open(FaceDetector detector, Backbone backbone, DeviceSpec device, out string? notice)
+    {
+        ArgumentNullException.ThrowIfNull(backbone);
+        FaceStage stage = FaceStage.Detect(detector, backbone);
+        FaceGeometry geometry = FaceGeometry.Resolve(stage.Geometry, backbone.Preprocessing.WidthPx, backbone.Preprocessing.HeightPx);
+        FaceDetectorSession session = FaceDetectorSession.Open(detector, device, DetectorIntraOpThreads, out notice);
+        return new FaceStageSession(stage, session, geometry);
+    }
+
+    /// <summary>
+    /// Opens the stage recorded as <paramref name="identity"/> (a head's or a cache's), or returns null for <c>none</c>;
+    /// the detector found under its name must be the recorded one.
+    /// </summary>
+    /// <exception cref="FaceDetectorException">The detector is missing or its model differs from the recorded one.</exception>
+    public static FaceStageSession? OpenRecorded(string identity, FaceDetectorCatalog catalog, Backbone backbone, DeviceSpec device, out string? notice)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        notice = null;
+        string? name = FaceStage.DetectorNameOf(identity);
+        if (name is null)
+        {
+            return null;
+        }
+
+        FaceDetector detector = catalog.Resolve(name);
+        FaceStage stage = FaceStage.Detect(detector, backbone);
+        if (stage.Identity != identity)
+        {
+            throw new FaceDetectorException(
+                $"{detector.ModelPath}: face stage is {stage.Identity}, but the features were made with {identity}; put the detector it names back into models/faces");
+        }
+
+        return Open(detector, backbone, device, out notice);
+    }
+
+    /// <summary>Faces in <paramref name="image"/> at or above the stage's score, best score first, in image pixels.</summary>
+    public IReadOnlyList<DetectedFace> Detect(Image<Rgb24> image) =>
+        session.Detect(image).Where(face => face.Score >= Stage.MinScore).ToList();
+
+    /// <summary>How the failure line of an image without a face starts.</summary>
+    public const string NoFacePrefix = "no face found";
+
+    /// <summary>The failure line of an image without a face.</summary>
+    public string NoFaceReason => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"{NoFacePrefix} (detector {Stage.DetectorName}, no candidate scored {Stage.MinScore:0.##} or more)");
+
+    /// <inheritdoc />
+    public void Dispose() => session.Dispose();
+}
