@@ -21,9 +21,6 @@ namespace FacePipeline.Extraction;
 /// </summary>
 public sealed class ImageFeaturizer
 {
-    /// <summary>Longest side of the thumbnail of an image without a face, in pixels.</summary>
-    private const int ThumbnailSidePx = 112;
-
     private readonly BackboneSession session;
     private readonly FaceStageSession? faces;
     private readonly ImageDecoder decoder = new();
@@ -170,8 +167,16 @@ public sealed class ImageFeaturizer
                 return new Decoded(image, sha256, [new Prepared(0, tensor, null, new FaceCrop(rgb, preprocessing.WidthPx, preprocessing.HeightPx))], null, null, false);
             }
 
-            using Image<Rgb24> decoded = decoder.Decode(bytes);
-            return DecodeFaces(image, sha256, decoded, preprocessing, faces, everyFace);
+            Decoded result;
+            using (Image<Rgb24> decoded = decoder.Decode(bytes))
+            {
+                result = DecodeFaces(image, sha256, decoded, preprocessing, faces, everyFace);
+            }
+
+            // The whole image as stage none would feed it, for the contact sheets (rare: only images without a face).
+            return result.NoFace
+                ? result with { Thumbnail = new FaceCrop(decoder.DecodeResized(bytes, preprocessing), preprocessing.WidthPx, preprocessing.HeightPx) }
+                : result;
         }
         catch (ImageDecodeException error)
         {
@@ -185,7 +190,7 @@ public sealed class ImageFeaturizer
         DetectedFace? kept = FaceSelection.Largest(found, decoded.Width, decoded.Height);
         if (kept is null)
         {
-            return new Decoded(image, sha256, [], faces.NoFaceReason, Thumbnail(decoded), true);
+            return new Decoded(image, sha256, [], faces.NoFaceReason, null, true);
         }
 
         // The kept face first, then the others largest first: face 0 is always the one Extract caches.
@@ -206,19 +211,6 @@ public sealed class ImageFeaturizer
         }
 
         return new Decoded(image, sha256, prepared, null, null, false);
-    }
-
-    private static FaceCrop Thumbnail(Image<Rgb24> image)
-    {
-        using Image<Rgb24> small = image.Clone(context => context.Resize(new ResizeOptions
-        {
-            Size = new Size(ThumbnailSidePx, ThumbnailSidePx),
-            Mode = SixLabors.ImageSharp.Processing.ResizeMode.Pad,
-            PadColor = Color.Gray,
-        }));
-        var rgb = new byte[small.Width * small.Height * 3];
-        small.CopyPixelDataTo(rgb);
-        return new FaceCrop(rgb, small.Width, small.Height);
     }
 
     /// <summary>One face (or the whole image) ready for the backbone.</summary>
