@@ -159,7 +159,7 @@ public sealed class Vgg16ExportTests(Vgg16ExportFixture export, ITestOutputHelpe
         Assert.Contains(predict.ErrorLines, l => l.StartsWith("warning: backbone vgg16-notop-torchvision-random is not pretrained", StringComparison.Ordinal));
         string[] csv = predict.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         Assert.Equal(2, csv.Length);
-        Assert.StartsWith("path,label,confidence,top1,p1", csv[0], StringComparison.Ordinal);
+        Assert.StartsWith("path,face,face_x,face_y,face_w,face_h,label,confidence,top1,p1", csv[0], StringComparison.Ordinal);
         Assert.Contains(csv[1].Split(',')[1], new[] { "s1", "s2" });
     }
 
