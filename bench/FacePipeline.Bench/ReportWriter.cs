@@ -47,8 +47,13 @@ internal static class ReportWriter
         int cores = (int?)f["cores"] ?? 1;
         string loadStart = (string?)f["loadavg_start"] ?? "?";
         string loadEnd = (string?)f["loadavg_end"] ?? "?";
-        md.AppendLine(Invariant($"Measured {f["date"]} by `scripts/bench.sh` (faces section) in one run of {f["wall_s"]} s; load average (1, 5, 15 min) {loadStart} at start, {loadEnd} at end, on {cores} cores. Extract images/s: median of {f["repeats"]} run(s) [min–max], the program's own reported time (process start excluded). Machine-readable: `faces` in results.json beside this file."));
+        md.AppendLine(Invariant($"Measured {f["date"]} by `scripts/bench.sh` (faces section), one run: the CLI runs, then the throughput part ({f["wall_s"]} s); load average (1, 5, 15 min) {loadStart} at start, {loadEnd} at end, on {cores} cores. Extract images/s: median of {f["repeats"]} run(s) [min–max], the program's own reported time (process start excluded). Machine-readable: `faces` in results.json beside this file."));
         md.AppendLine();
+        if (f["programs_note"] is JsonNode programs)
+        {
+            md.AppendLine(Invariant($"> {programs}")).AppendLine();
+        }
+
         if ((bool?)f["quick"] == true)
         {
             md.AppendLine("> **Quick smoke run** (`--quick`): 10 people per set, one repeat. Not a measurement to quote.").AppendLine();
