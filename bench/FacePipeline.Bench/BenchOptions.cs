@@ -4,7 +4,7 @@ namespace FacePipeline.Bench;
 internal sealed record BenchOptions
 {
     /// <summary>Sections that can be run (<c>--only</c>).</summary>
-    public static IReadOnlyList<string> AllSections { get; } = ["gemm", "inference", "variants", "extract", "head", "predict", "cache-io"];
+    public static IReadOnlyList<string> AllSections { get; } = ["gemm", "inference", "variants", "extract", "head", "predict", "cache-io", "faces"];
 
     /// <summary>Labelled image folder (one sub-folder per person).</summary>
     public required string Data { get; init; }
@@ -35,6 +35,15 @@ internal sealed record BenchOptions
 
     /// <summary>Wall seconds of the CLI stages, as measured by bench.sh (name=seconds), or empty.</summary>
     public IReadOnlyDictionary<string, double> CliSeconds { get; init; } = new Dictionary<string, double>();
+
+    /// <summary>The lfw-dev folder (one sub-folder per person), or null when absent: the faces section then times on ORL.</summary>
+    public string? Lfw { get; init; }
+
+    /// <summary>Where bench.sh left the faces runs (<c>runs.tsv</c> and one folder per run), or null.</summary>
+    public string? FacesWork { get; init; }
+
+    /// <summary>True when only the faces section runs: it is then merged into existing result files.</summary>
+    public bool FacesOnly => Sections.Count == 1 && Sections.Contains("faces");
 
     /// <summary>Sections to run.</summary>
     public IReadOnlySet<string> Sections { get; init; } = AllSections.ToHashSet();

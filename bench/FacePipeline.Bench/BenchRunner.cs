@@ -48,6 +48,12 @@ internal sealed class BenchRunner
         }
 
         Directory.CreateDirectory(work);
+        if (options.FacesOnly)
+        {
+            await FacesOnly();
+            return;
+        }
+
         TorchSharp.torch.set_num_threads(Environment.ProcessorCount);
         MachineInfo machine = MachineInfo.Read();
         string loadAtStart = MachineInfo.LoadAverage();
@@ -122,12 +128,28 @@ internal sealed class BenchRunner
             await CacheIo(cache);
         }
 
+        if (Has("faces"))
+        {
+            results["faces"] = await new FacesSection(options, Say).RunAsync();
+        }
+
         Peer();
         results["gpu"] = "not measured (no GPU on this machine and none lent to this task)";
         results["machine"]!["loadavg_end"] = MachineInfo.LoadAverage();
         results["run"]!["wall_s"] = Math.Round(clock.Elapsed.TotalSeconds, 1);
         ReportWriter.Write(results, options.JsonOut, options.MarkdownOut);
         Say($"bench: done in {clock.Elapsed.TotalMinutes:F1} min; wrote {options.JsonOut} and {options.MarkdownOut}");
+    }
+
+    /// <summary>Only the faces section: merged into the existing results.json and RESULTS.md, whose other sections stay as they are.</summary>
+    private async Task FacesOnly()
+    {
+        Say($"bench: faces section only; load {MachineInfo.LoadAverage()}; repeats {options.Repeats}{(options.Quick ? ", quick" : string.Empty)}");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        JsonObject faces = await new FacesSection(options, Say).RunAsync();
+        faces["wall_s"] = Math.Round(clock.Elapsed.TotalSeconds, 1);
+        ReportWriter.MergeFaces(faces, options.JsonOut, options.MarkdownOut);
+        Say($"bench: faces done in {clock.Elapsed.TotalMinutes:F1} min; merged into {options.JsonOut} and {options.MarkdownOut}");
     }
 
     private bool Has(string section) => options.Sections.Contains(section);

@@ -18,6 +18,8 @@ internal static class Program
         var peer = new Option<string?>("--peer-json") { Description = "The ML.NET peer's results JSON to merge as peer_mlnet [default: none]", HelpName = "FILE" };
         var ours = new Option<string?>("--ours-metrics") { Description = "metrics.json of Extract → TrainHead → evaluate --split test on ORL-7/3 [default: none]", HelpName = "FILE" };
         var cli = new Option<string[]>("--cli-seconds") { Description = "Wall seconds of CLI stages measured by the script, NAME=SECONDS (repeatable) [default: none]", AllowMultipleArgumentsPerToken = true };
+        var lfw = new Option<string?>("--lfw") { Description = "lfw-dev folder for the faces section's throughput images [default: none: ORL from --data]", HelpName = "DIR" };
+        var facesWork = new Option<string?>("--faces-work") { Description = "Folder with bench.sh's faces runs (runs.tsv) [default: none: throughput only]", HelpName = "DIR" };
         var only = new Option<string[]>("--only")
         {
             Description = $"Run only these sections ({string.Join(", ", BenchOptions.AllSections)}) [default: all]",
@@ -34,7 +36,7 @@ internal static class Program
 
         var root = new RootCommand("FacePipeline benchmark (issue 6): writes results.json and RESULTS.md. Run it through scripts/bench.sh.")
         {
-            data, work, jsonOut, markdownOut, overwrite, repeats, quick, peer, ours, cli, only,
+            data, work, jsonOut, markdownOut, overwrite, repeats, quick, peer, ours, cli, lfw, facesWork, only,
         };
         root.SetAction(async (parse, token) =>
         {
@@ -55,6 +57,8 @@ internal static class Program
                     PeerJson = parse.GetValue(peer),
                     OursMetrics = parse.GetValue(ours),
                     CliSeconds = ParseCliSeconds(parse.GetValue(cli) ?? []),
+                    Lfw = parse.GetValue(lfw),
+                    FacesWork = parse.GetValue(facesWork),
                     Sections = sections.Length > 0 ? sections.ToHashSet() : BenchOptions.AllSections.ToHashSet(),
                 };
                 await new BenchRunner(options, Console.Error).RunAsync(token);

@@ -16,6 +16,120 @@ internal static class ReportWriter
         WriteAtomically(markdownPath, Markdown(results));
     }
 
+    /// <summary>Marks the faces section in RESULTS.md, so a faces-only run replaces it and leaves the rest as it was.</summary>
+    private const string FacesStart = "<!-- faces section: written by FacePipeline.Bench (faces); a faces-only run replaces it -->";
+    private const string FacesEnd = "<!-- end of faces section -->";
+
+    /// <summary>
+    /// Puts <paramref name="faces"/> under <c>faces</c> in the existing results.json (or a new one) and replaces the
+    /// marked faces section of RESULTS.md (appending it when there is none); the other sections stay untouched.
+    /// </summary>
+    public static void MergeFaces(JsonObject faces, string jsonPath, string markdownPath)
+    {
+        JsonObject results = File.Exists(jsonPath) ? JsonNode.Parse(File.ReadAllText(jsonPath)) as JsonObject ?? [] : [];
+        results["faces"] = faces;
+        WriteAtomically(jsonPath, results.ToJsonString(Indented) + "\n");
+        string section = Faces(faces);
+        string markdown = File.Exists(markdownPath) ? File.ReadAllText(markdownPath) : "# FacePipeline benchmark results\n\n";
+        int start = markdown.IndexOf(FacesStart, StringComparison.Ordinal);
+        int end = markdown.IndexOf(FacesEnd, StringComparison.Ordinal);
+        markdown = start >= 0 && end > start
+            ? markdown[..start] + section + markdown[(end + FacesEnd.Length)..].TrimStart('\n')
+            : markdown.TrimEnd('\n') + "\n\n" + section;
+        WriteAtomically(markdownPath, markdown);
+    }
+
+    private static string Faces(JsonObject f)
+    {
+        var md = new StringBuilder();
+        md.AppendLine(FacesStart);
+        md.AppendLine("## Faces: detection, alignment, a face-trained backbone (issues 10 and 11)").AppendLine();
+        int cores = (int?)f["cores"] ?? 1;
+        string loadStart = (string?)f["loadavg_start"] ?? "?";
+        string loadEnd = (string?)f["loadavg_end"] ?? "?";
+        md.AppendLine(Invariant($"Measured {f["date"]} by `scripts/bench.sh` (faces section), one run: the CLI runs, then the throughput part ({f["wall_s"]} s); load average (1, 5, 15 min) {loadStart} at start, {loadEnd} at end, on {cores} cores. Extract images/s: median of {f["repeats"]} run(s) [min–max], the program's own reported time (process start excluded). Machine-readable: `faces` in results.json beside this file."));
+        md.AppendLine();
+        if (f["programs_note"] is JsonNode programs)
+        {
+            md.AppendLine(Invariant($"> {programs}")).AppendLine();
+        }
+
+        if ((bool?)f["quick"] == true)
+        {
+            md.AppendLine("> **Quick smoke run** (`--quick`): 10 people per set, one repeat. Not a measurement to quote.").AppendLine();
+        }
+
+        if (Load(loadStart) > cores * 0.5 || Load(loadEnd) > cores * 0.5)
+        {
+            md.AppendLine(Invariant($"> **Taken under load** ({Load(loadStart):F2} / {Load(loadEnd):F2} on {cores} cores): other processes shared the CPU, so the images/s figures are pessimistic; the ratios compare runs made alternately in the same run.")).AppendLine();
+        }
+
+        md.AppendLine(Invariant($"Protocol: {f["protocol"]}")).AppendLine();
+        if (f["runs_note"] is JsonNode note)
+        {
+            md.AppendLine(Invariant($"> {note}")).AppendLine();
+        }
+
+        if (f["sets_note"] is JsonNode setsNote)
+        {
+            md.AppendLine(Invariant($"> {setsNote}")).AppendLine();
+        }
+
+        md.AppendLine("| set | backbone | faces | rows cached / images (detect: faces found) | test accuracy (rows scored) | macro recall | accuracy, missed faces as errors | Extract images/s |");
+        md.AppendLine("|---|---|---|---|---|---|---|---|");
+        foreach (JsonNode? run in f["runs"] as JsonArray ?? [])
+        {
+            md.AppendLine(Invariant($"| {run!["set"]} | {run["backbone"]} | {run["faces"]} | {run["rows_cached"]}/{run["images"]} ({Pct(Json.Number(run, "detection_rate"))}) | {F(Json.Number(run, "accuracy"))} ({run["accuracy_count"]}/{run["test_images"]}) | {F(Json.Number(run, "macro_recall"))} | {F(Json.Number(run, "accuracy_all_test"))} | {Figure(run, "extract_images_per_s")} |"));
+        }
+
+        md.AppendLine();
+        JsonNode? images = f["throughput_images"];
+        md.AppendLine(Invariant($"Throughput in the same run, on {images?["count"]} images from {images?["from"]} decoded beforehand ({f["detectors_how"]}):")).AppendLine();
+        md.AppendLine("| what | images/s | note |").AppendLine("|---|---|---|");
+        foreach (JsonNode? detector in f["detectors"] as JsonArray ?? [])
+        {
+            md.AppendLine(Invariant($"| detector {detector!["name"]} alone | **{F(Json.Number(detector, "images_per_s"))}** | 1 caller × {cores} intra-op threads {Figure(detector, "intra_all_images_per_s")}; {cores} callers × 1 thread {Figure(detector, "workers_images_per_s")}; faces found in {Pct(Json.Number(detector, "found_share"))} |"));
+            if (detector["face_stage"] is JsonObject stage)
+            {
+                foreach ((string key, JsonNode? _) in stage.Where(p => p.Key.EndsWith("_images_per_s", StringComparison.Ordinal)).ToList())
+                {
+                    string model = key[..^"_images_per_s".Length];
+                    md.AppendLine(Invariant($"| face stage {detector["name"]} → {model} (detect + largest + align) | {Figure(stage, key)} | geometry {stage[model + "_geometry"]} |"));
+                }
+            }
+        }
+
+        foreach (JsonNode? entry in f["inference"] as JsonArray ?? [])
+        {
+            md.AppendLine(Invariant($"| {entry!["model"]} bare inference, batch {entry["batch"]} | {Figure(entry, "images_per_s")} | BackboneSession.Run on tensors in memory; {entry["batch_is"]} |"));
+        }
+
+        foreach (JsonNode? detector in f["detectors"] as JsonArray ?? [])
+        {
+            md.AppendLine(Invariant($"| ceiling mobilefacenet + {detector!["name"]}: 1 / (1/detector + 1/embedder) | {F(Json.Number(detector, "mobilefacenet_ceiling_images_per_s"))} | same-run figures above |"));
+        }
+
+        md.AppendLine();
+        md.AppendLine("Targets:").AppendLine();
+        if ((f["targets"] as JsonArray ?? []).Count == 0)
+        {
+            md.AppendLine("- not judged: they need the `--faces detect` runs, which this run did not make.");
+        }
+
+        foreach (JsonNode? target in f["targets"] as JsonArray ?? [])
+        {
+            bool holds = (bool?)target!["holds"] == true;
+            string text = (string?)target["name"] == "resnet18_face_stage_overhead"
+                ? Invariant($"{target["set"]}: the face stage adds {Pct(Json.Number(target, "value"))} to Extract's time with resnet18 (limit {Pct(Json.Number(target, "limit"))}; {target["how"]})")
+                : Invariant($"{target["set"]}: Extract with mobilefacenet and the face stage runs at {F(Json.Number(target, "value"))} of the ceiling {F(Json.Number(target, "ceiling_images_per_s"))} images/s (floor {F(Json.Number(target, "floor"))}; {target["how"]})");
+            md.AppendLine($"- **{(holds ? "holds" : "does not hold")}** — {text}.");
+        }
+
+        md.AppendLine();
+        md.AppendLine(FacesEnd);
+        return md.ToString();
+    }
+
     private static void WriteAtomically(string path, string text)
     {
         string full = Path.GetFullPath(path);
@@ -135,6 +249,11 @@ internal static class ReportWriter
         SessionOptions(md, r);
         Stages(md, r);
         Findings(md, r);
+        if (r["faces"] is JsonObject faces)
+        {
+            md.Append(Faces(faces));
+        }
+
         return md.ToString();
     }
 
