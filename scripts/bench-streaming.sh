@@ -23,7 +23,8 @@ while [[ $# -gt 0 ]]; do
 done
 [[ -x /usr/bin/time ]] || { echo "error: /usr/bin/time: not installed; apt-get install time" >&2; exit 2; }
 cd "$(dirname "$0")/.."
-dotnet build -c Release -v q src/TrainHead bench/FacePipeline.Bench >/dev/null
+dotnet build -c Release -v q src/TrainHead >/dev/null
+dotnet build -c Release -v q bench/FacePipeline.Bench >/dev/null
 bench=bench/FacePipeline.Bench/bin/Release/net10.0/FacePipeline.Bench.dll
 train=src/TrainHead/bin/Release/net10.0/TrainHead.dll
 rm -rf "$work"; mkdir -p "$work"
