@@ -70,6 +70,7 @@ internal static class Program
                 return 1;
             }
         });
+        root.Subcommands.Add(SyntheticCacheCommand());
         return await root.Parse(args).InvokeAsync();
     }
 
@@ -88,5 +89,21 @@ internal static class Program
         }
 
         return seconds;
+    }
+
+    /// <summary><c>synthetic-cache DIR --rows N --features L</c>: a synthetic feature cache for scripts/bench-streaming.sh.</summary>
+    private static Command SyntheticCacheCommand()
+    {
+        var folder = new Argument<string>("DIR") { Description = "Cache folder to write" };
+        var rows = new Option<int>("--rows") { Description = "Rows [default: 20000]", DefaultValueFactory = _ => 20_000 };
+        var features = new Option<int>("--features") { Description = "Floats per row [default: 25088, VGG16's 7x7x512]", DefaultValueFactory = _ => 25_088 };
+        var classes = new Option<int>("--classes") { Description = "Labels [default: 40]", DefaultValueFactory = _ => 40 };
+        var command = new Command("synthetic-cache", "Write a seeded synthetic feature cache (memory and streaming benchmarks)") { folder, rows, features, classes };
+        command.SetAction(async (parse, token) =>
+        {
+            await Fixtures.SyntheticFeatureCache.WriteAsync(parse.GetValue(folder)!, parse.GetValue(rows), parse.GetValue(features), parse.GetValue(classes), seed: 1, token);
+            return 0;
+        });
+        return command;
     }
 }

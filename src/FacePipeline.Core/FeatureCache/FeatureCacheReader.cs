@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using Parquet;
@@ -196,34 +195,23 @@ public sealed class FeatureCacheReader
         {
             int total = checked(rows * featureLength);
             values = new float[total];
-            // The levels are scratch: pooled, so a streaming epoch does not allocate two more blocks per group.
-            int[] definition = ArrayPool<int>.Shared.Rent(total);
-            int[] repetition = ArrayPool<int>.Shared.Rent(total);
-            try
+            // Fresh, not pooled: the shared pool keeps arrays per thread, and reads continue on many pool threads.
+            var definition = new int[total];
+            var repetition = new int[total];
+            await ReadColumnAsync(part.FilePath, async () =>
             {
-                // A short read must leave zeros behind, as fresh arrays would, so that CheckRowStarts sees it.
-                Array.Clear(definition, 0, total);
-                Array.Clear(repetition, 0, total);
-                await ReadColumnAsync(part.FilePath, async () =>
+                try
                 {
-                    try
-                    {
-                        await group.ReadRawAsync(Field(FeatureCacheSchema.FeaturesColumn), values.AsMemory(), definition.AsMemory(0, total), repetition.AsMemory(0, total), cancellationToken);
-                    }
-                    catch (ArgumentException error)
-                    {
-                        // More values than rows × length: Parquet.Net refuses to overflow the buffers.
-                        throw new FeatureCacheException(InconsistentLength(part.FilePath, featureLength), error);
-                    }
-                });
+                    await group.ReadRawAsync(Field(FeatureCacheSchema.FeaturesColumn), values.AsMemory(), definition.AsMemory(), repetition.AsMemory(), cancellationToken);
+                }
+                catch (ArgumentException error)
+                {
+                    // More values than rows × length: Parquet.Net refuses to overflow the buffers.
+                    throw new FeatureCacheException(InconsistentLength(part.FilePath, featureLength), error);
+                }
+            });
 
-                CheckRowStarts(repetition, rows, featureLength, part.FilePath);
-            }
-            finally
-            {
-                ArrayPool<int>.Shared.Return(definition);
-                ArrayPool<int>.Shared.Return(repetition);
-            }
+            CheckRowStarts(repetition, rows, featureLength, part.FilePath);
 
             CheckFinite(values, featureLength, firstRow, paths, part.FilePath);
         }

@@ -229,9 +229,20 @@ public static class HeadTrainer
         head.train();
         double lossSum = 0;
         long correct = 0;
+        long batches = 0;
         foreach (RowBatch batch in rows.TrainBatches(shuffle, batchSize, cancellationToken))
         {
             cancellationToken.ThrowIfCancellationRequested();
+            // Some tensor wrappers of an optimisation step escape the dispose scope and free their native memory only
+            // when finalised; with little managed allocation no GC comes, and the resident memory grew by about
+            // 70 MB/s (measured: 16 000 × 2 048 floats in memory, 2 GB after one epoch). A full collection every
+            // 64 batches (milliseconds: the managed heap is a few large arrays without references) bounds it.
+            if (++batches % 64 == 0)
+            {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+            }
+
             using var scope = torch.NewDisposeScope();
             (Tensor x, Tensor y) = rows.ToTensors(batch);
             Tensor logits = head.forward(x);

@@ -60,7 +60,7 @@ internal sealed class StreamedRows : ITrainingRows
     {
         TrainingRowGroup[] order = trainGroups.ToArray();
         shuffle.Shuffle(order);
-        var batch = new Batcher(batchSize, featureLength);
+        var batch = new RowBatcher(batchSize, featureLength);
         int held = 0;
         foreach (TrainingRowGroup unit in order)
         {
@@ -112,7 +112,7 @@ internal sealed class StreamedRows : ITrainingRows
 
     public IEnumerable<RowBatch> ValidationBatches(CancellationToken cancellationToken)
     {
-        var chunk = new Batcher(TrainingMemory.ValidationChunkRows, featureLength);
+        var chunk = new RowBatcher(TrainingMemory.ValidationChunkRows, featureLength);
         foreach (TrainingRowGroup unit in validationGroups)
         {
             FeatureRowGroup group = Read(unit, cancellationToken);
@@ -165,6 +165,7 @@ internal sealed class StreamedRows : ITrainingRows
     private static FeatureRowGroup Read(TrainingRowGroup unit, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        ReadGarbage.CollectIfDue();
         FeatureRowGroup group = Task.Run(() => FeatureCacheReader.ReadRowGroupAsync(unit.Part, unit.Index, includeFeatures: true, cancellationToken), cancellationToken)
             .GetAwaiter().GetResult();
         unit.EnsureSame(group);
@@ -172,29 +173,4 @@ internal sealed class StreamedRows : ITrainingRows
     }
 
     private Span<float> Slot(int slot) => buffer.AsSpan(slot * featureLength, featureLength);
-
-    /// <summary>Fills one reused batch; a full one is handed out and must be consumed before the next row is added.</summary>
-    private sealed class Batcher(int size, int featureLength)
-    {
-        private readonly float[] features = new float[(long)size * featureLength];
-        private readonly long[] classes = new long[size];
-        private int count;
-
-        public RowBatch? Add(ReadOnlySpan<float> row, long rowClass)
-        {
-            row.CopyTo(features.AsSpan(count * featureLength, featureLength));
-            classes[count++] = rowClass;
-            if (count < size)
-            {
-                return null;
-            }
-
-            count = 0;
-            return new RowBatch(size, null, features, classes);
-        }
-
-        public RowBatch? Rest() => count == 0
-            ? null
-            : new RowBatch(count, null, features.AsSpan(0, count * featureLength).ToArray(), classes.AsSpan(0, count).ToArray());
-    }
 }

@@ -107,11 +107,11 @@ public static class TrainingMemory
     }
 
     /// <summary>
-    /// The real in-memory peak of <paramref name="rows"/> training rows: the float32 matrix, the tensor libtorch copies
-    /// it into, one validation chunk, and the largest row-group read while loading (the reader's buffers).
+    /// The real in-memory peak of <paramref name="rows"/> training rows: the float32 matrix, one validation chunk,
+    /// and the largest row-group read while loading (the reader's buffers).
     /// </summary>
     public static long InMemoryBytes(long rows, int featureLength, int largestRowGroup) =>
-        (2 * TrainingSet.MatrixBytes(rows, featureLength))
+        TrainingSet.MatrixBytes(rows, featureLength)
         + TrainingSet.MatrixBytes(ValidationChunkRows, featureLength)
         + FeatureCache.FeatureCacheReader.RowGroupReadBytes(largestRowGroup, featureLength);
 

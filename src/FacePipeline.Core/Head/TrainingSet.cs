@@ -144,7 +144,7 @@ public sealed class TrainingSet
         if (inMemory > budgetBytes)
         {
             throw new HeadException(
-                $"{cacheFolder}: {rows} rows × {featureLength} features need {TrainingMemory.Mib(inMemory)} in memory (the {TrainingMemory.Mib(MatrixBytes(rows, featureLength))} float32 matrix twice, as an array and a tensor, plus one row-group read), "
+                $"{cacheFolder}: {rows} rows × {featureLength} features need {TrainingMemory.Mib(inMemory)} in memory (the {TrainingMemory.Mib(MatrixBytes(rows, featureLength))} float32 matrix plus one row-group read), "
                 + $"more than the memory budget of {TrainingMemory.Mib(budgetBytes)}; stream them (--streaming auto or always) or raise --memory-budget");
         }
 
@@ -178,6 +178,7 @@ public sealed class TrainingSet
         {
             await foreach (FeatureRowGroup group in FeatureCacheReader.ReadPartRowGroupsAsync(part, includeFeatures: true, cancellationToken))
             {
+                ReadGarbage.CollectIfDue();
                 int[] rowOf = groups[g++].EnsureSame(group).RowOfGroupRow;
                 for (int i = 0; i < rowOf.Length; i++)
                 {
@@ -189,6 +190,7 @@ public sealed class TrainingSet
             }
         }
 
+        ReadGarbage.CollectIfDue();
         return features;
     }
 }

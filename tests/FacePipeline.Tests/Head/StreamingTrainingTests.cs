@@ -83,7 +83,7 @@ public sealed class StreamingTrainingTests : IAsyncLifetime, IDisposable
         Assert.Equal(1200 * FeatureLength, fits.Features.Length);
         Assert.True(over.IsStreamed);
         Assert.Equal(
-            $"{Cache}: 1200 rows × 64 features need 1.3 MiB in memory (the 0.3 MiB float32 matrix twice, as an array and a tensor, plus one row-group read), more than the memory budget of 1.3 MiB; stream them (--streaming auto or always) or raise --memory-budget",
+            $"{Cache}: 1200 rows × 64 features need 1 MiB in memory (the 0.3 MiB float32 matrix plus one row-group read), more than the memory budget of 1 MiB; stream them (--streaming auto or always) or raise --memory-budget",
             refused.Message);
     }
 

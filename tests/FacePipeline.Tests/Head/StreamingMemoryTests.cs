@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using System.Globalization;
+using FacePipeline.Fixtures;
+using FacePipeline.Tests.TestSupport;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace FacePipeline.Tests.Head;
+
+/// <summary>
+/// The memory budget, measured: the built TrainHead program trains in a child process on a synthetic cache several
+/// times larger than its budget, and its peak resident memory (<c>VmHWM</c> from <c>/proc/PID/status</c>) is compared
+/// with the same program on a small cache (what the runtime, libtorch and the head take whatever the data) and with
+/// the large cache held in memory.
+/// </summary>
+[Collection(TorchTrainingCollection.Name)]
+public sealed class StreamingMemoryTests(ITestOutputHelper output) : IDisposable
+{
+    private const int FeatureLength = 2048;
+    private const int Rows = 16_000;
+    private const long Mib = 1 << 20;
+    private readonly TempFolder temp = new();
+
+    [Fact]
+    public async Task A_cache_larger_than_the_budget_trains_within_the_budget()
+    {
+        if (!File.Exists("/proc/self/status"))
+        {
+            return;
+        }
+
+        await SyntheticFeatureCache.WriteAsync(temp.Combine("large"), Rows, FeatureLength, classes: 8, seed: 3);
+        await SyntheticFeatureCache.WriteAsync(temp.Combine("small"), 400, FeatureLength, classes: 8, seed: 3);
+        long matrix = (long)Rows * FeatureLength * sizeof(float);
+
+        (long baseline, _) = await PeakResidentBytes("small", "--streaming", "never");
+        (long streamed, string streamedLog) = await PeakResidentBytes("large", "--memory-budget", "32MiB");
+        (long inMemory, string inMemoryLog) = await PeakResidentBytes("large", "--streaming", "never", "--memory-budget", "8GiB");
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"peak RSS: small {baseline / Mib} MiB, large streamed {streamed / Mib} MiB, large in memory {inMemory / Mib} MiB; matrix {matrix / Mib} MiB"));
+
+        Assert.Contains("train-head: streaming from 32 row groups within the memory budget of 32 MiB", streamedLog, StringComparison.Ordinal);
+        Assert.Contains("train-head: in memory", inMemoryLog, StringComparison.Ordinal);
+        // Coarse: the budget plus the slack of the runtime's heaps, which varies from run to run on a busy machine
+        // (measured 50 to 220 MiB above the small cache's run, whatever the cache size), while in memory the whole
+        // matrix is resident.
+        Assert.True(streamed - baseline < 32 * Mib + (192 * Mib), $"streamed peak {streamed / Mib} MiB, {(streamed - baseline) / Mib} MiB above the small cache's");
+        Assert.True(inMemory - baseline > matrix * 3 / 4, $"in-memory peak {inMemory / Mib} MiB, only {(inMemory - baseline) / Mib} MiB above the small cache's");
+    }
+
+    public void Dispose() => temp.Dispose();
+
+    /// <summary>Runs TrainHead for one epoch on cache <paramref name="cache"/>; returns its peak RSS and its stderr.</summary>
+    private async Task<(long Bytes, string Log)> PeakResidentBytes(string cache, params string[] extra)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        foreach (string argument in (string[])[Path.Combine(AppContext.BaseDirectory, "TrainHead.dll"), "--features", temp.Combine(cache), "--out", temp.Combine("head-" + cache + extra.Length), "--epochs", "1", .. extra])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using Process process = Process.Start(start)!;
+        Task<string> log = process.StandardError.ReadToEndAsync();
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        long peak = 0;
+        while (!process.HasExited)
+        {
+            peak = Math.Max(peak, HighWaterMark(process.Id));
+            await Task.Delay(20);
+        }
+
+        await process.WaitForExitAsync();
+        string text = await log + await stdout;
+        Assert.True(process.ExitCode == 0, text);
+        Assert.True(peak > 0, "no VmHWM read");
+        return (peak, text);
+    }
+
+    private static long HighWaterMark(int pid)
+    {
+        try
+        {
+            string? line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+            return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+}
