@@ -320,7 +320,7 @@ internal static class EncodedImageCheck
         string.Create(CultureInfo.InvariantCulture, $"corrupt JPEG: {what} at byte {offset}");
 
     /// <summary>Reads a header number after whitespace and <c>#</c> comments; -1 when there is none.</summary>
-    private static long ReadNumber(ReadOnlySpan<byte> bytes, ref int position)
+    internal static long ReadNumber(ReadOnlySpan<byte> bytes, ref int position)
     {
         SkipSpaceAndComments(bytes, ref position);
         long value = 0;

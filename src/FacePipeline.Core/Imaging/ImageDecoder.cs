@@ -85,7 +85,8 @@ public sealed class ImageDecoder
             throw new ImageDecodeException(problem);
         }
 
-        return CallDecoder(() => Image.Load<Rgb24>(configuration, bytes), "corrupt or truncated image");
+        return BinaryNetpbmDecoder.TryDecode(bytes)
+            ?? CallDecoder(() => Image.Load<Rgb24>(configuration, bytes), "corrupt or truncated image");
     }
 
     /// <summary>
