@@ -16,90 +16,49 @@ public static class ExtractCommand
     /// <summary>Runs the program with the given output streams (tests call this in-process).</summary>
     public static Task<int> RunAsync(string[] args, CommandIo io, CancellationToken cancellationToken = default)
     {
-        Option<string?> images = CommonOptions.Images();
-        Option<string?> manifest = CommonOptions.Manifest();
-        var output = new Option<string>("--out")
-        {
-            Description = "Feature cache folder (created if missing; Parquet part files go inside)",
-            HelpName = "CACHE_DIR",
-            Required = true,
-        };
-        Option<string?> model = CommonOptions.Model(
-            "Backbone: path to an .onnx file with its .json description, or a known name (resnet18, vgg16-notop) "
-            + "[default: vgg16-notop if models/vgg16-notop.onnx exists, else the bundled resnet18]");
-        Option<DeviceSpec> device = CommonOptions.Device();
-        Option<int> batchSize = CommonOptions.BatchSize();
-        var shard = new Option<string?>("--shard")
-        {
-            Description = $"Process only shard K of N (0-based K, by path hash) into this shard's own part files; 'auto' takes K from "
-                + $"${ShardSpec.KubernetesIndexVariable} or ${ShardSpec.SlurmIndexVariable} and N from --shard-count [default: 0/1, the whole set]",
-            HelpName = "K/N|auto",
-        };
-        var shardCount = new Option<int?>("--shard-count")
-        {
-            Description = "N, the number of shards, with --shard auto (required there: the scheduler's own count is not trusted) [default: none]",
-            HelpName = "N",
-        };
-        Option<bool> strict = CommonOptions.Strict();
-        var rebuild = new Option<bool>("--rebuild")
-        {
-            Description = "Drop this shard's cached rows and recompute them, even if another backbone made them [default: off]",
-        };
-
-        var faces = new Option<FaceStageMode>("--faces")
-        {
-            Description = "Face stage: detect, pick the largest face and align it onto the backbone's geometry (detect), feed whole images (none), "
-                + $"or auto: keep the stage the cache records, else detect when a face is found in >= {FaceStagePolicy.MinFoundFraction * 100:0} % of a "
-                + $"sample of up to {FaceStagePolicy.SampleSize} input images [default: auto]",
-            HelpName = "auto|detect|none",
-            DefaultValueFactory = _ => FaceStageMode.Auto,
-        };
-        var detector = new Option<string>("--detector")
-        {
-            Description = $"Face detector: a known name ({string.Join(", ", FaceDetectorCatalog.KnownNames)}) or a path to its .json/.onnx [default: {FaceDetectorCatalog.BlazefaceFrontName}]",
-            HelpName = "NAME|PATH",
-            DefaultValueFactory = _ => FaceDetectorCatalog.BlazefaceFrontName,
-        };
-
+        var o = new MainOptions();
         var root = new RootCommand("Extract: run the frozen backbone over every image and cache the features in Parquet; re-runs compute only new or changed images.")
         {
-            images, manifest, output, model, device, batchSize, shard, shardCount, strict, rebuild, faces, detector,
+            o.Images, o.Manifest, o.Output, o.Model, o.Device, o.BatchSize, o.Shard, o.ShardCount, o.Strict, o.Rebuild, o.Faces, o.Detector,
         };
-        root.SetAction(async (parse, token) =>
-        {
-            ShardSpec shardSpec = ResolveShard(parse.GetValue(shard), parse.GetValue(shardCount));
-            IReadOnlyList<LabelledImage> set = CommonOptions.ReadImageSet(parse.GetValue(images), parse.GetValue(manifest), excludedFolder: parse.GetValue(output));
-            Backbone backbone = BackboneCatalog.Default().Resolve(parse.GetValue(model), out string? notice);
-            if (notice is not null)
-            {
-                io.WriteNote(notice);
-            }
-
-            if (backbone.NotPretrainedWarning is string warning)
-            {
-                io.WriteNote(warning);
-            }
-
-            FaceStageChoice choice = await FaceStagePolicy.ChooseAsync(
-                parse.GetValue(faces), parse.GetValue(detector)!, backbone, set, parse.GetValue(output)!, parse.GetValue(rebuild), FaceDetectorCatalog.Default(), parse.GetValue(device)!, token);
-            if (choice.Note is not null)
-            {
-                io.WriteNote(choice.Note);
-            }
-
-            var options = new ExtractionOptions
-            {
-                FaceStage = choice.Stage,
-                Images = set,
-                CacheFolder = parse.GetValue(output)!,
-                BatchSize = CommonOptions.BatchSizeFor(parse, batchSize, backbone),
-                Shard = shardSpec,
-                Rebuild = parse.GetValue(rebuild),
-            };
-            return await ExtractAsync(backbone, choice.Detector, parse.GetValue(device)!, options, parse.GetValue(strict), io, token);
-        });
+        root.SetAction((parse, token) => RunMainAsync(parse, o, io, token));
         root.Subcommands.Add(VerifyCommand(io));
         return CommandRunner.RunAsync(root, args, io, cancellationToken);
+    }
+
+    /// <summary>The main command's action: resolves shard, images, backbone and face stage, then extracts.</summary>
+    private static async Task<int> RunMainAsync(ParseResult parse, MainOptions o, CommandIo io, CancellationToken token)
+    {
+        ShardSpec shardSpec = ResolveShard(parse.GetValue(o.Shard), parse.GetValue(o.ShardCount));
+        IReadOnlyList<LabelledImage> set = CommonOptions.ReadImageSet(parse.GetValue(o.Images), parse.GetValue(o.Manifest), excludedFolder: parse.GetValue(o.Output));
+        Backbone backbone = BackboneCatalog.Default().Resolve(parse.GetValue(o.Model), out string? notice);
+        if (notice is not null)
+        {
+            io.WriteNote(notice);
+        }
+
+        if (backbone.NotPretrainedWarning is string warning)
+        {
+            io.WriteNote(warning);
+        }
+
+        FaceStageChoice choice = await FaceStagePolicy.ChooseAsync(
+            parse.GetValue(o.Faces), parse.GetValue(o.Detector)!, backbone, set, parse.GetValue(o.Output)!, parse.GetValue(o.Rebuild), FaceDetectorCatalog.Default(), parse.GetValue(o.Device)!, token);
+        if (choice.Note is not null)
+        {
+            io.WriteNote(choice.Note);
+        }
+
+        var options = new ExtractionOptions
+        {
+            FaceStage = choice.Stage,
+            Images = set,
+            CacheFolder = parse.GetValue(o.Output)!,
+            BatchSize = CommonOptions.BatchSizeFor(parse, o.BatchSize, backbone),
+            Shard = shardSpec,
+            Rebuild = parse.GetValue(o.Rebuild),
+        };
+        return await ExtractAsync(backbone, choice.Detector, parse.GetValue(o.Device)!, options, parse.GetValue(o.Strict), io, token);
     }
 
     private static async Task<int> ExtractAsync(Backbone backbone, FaceDetector? detector, DeviceSpec device, ExtractionOptions options, bool strict, CommandIo io, CancellationToken token)
@@ -180,5 +139,64 @@ public static class ExtractCommand
             return result.Consistent ? ExitCodes.Success : ExitCodes.Failed;
         });
         return command;
+    }
+
+    /// <summary>The main command's options, declared in help order.</summary>
+    private sealed class MainOptions
+    {
+        public Option<string?> Images { get; } = CommonOptions.Images();
+
+        public Option<string?> Manifest { get; } = CommonOptions.Manifest();
+
+        public Option<string> Output { get; } = new("--out")
+        {
+            Description = "Feature cache folder (created if missing; Parquet part files go inside)",
+            HelpName = "CACHE_DIR",
+            Required = true,
+        };
+
+        public Option<string?> Model { get; } = CommonOptions.Model(
+            "Backbone: path to an .onnx file with its .json description, or a known name (resnet18, vgg16-notop) "
+            + "[default: vgg16-notop if models/vgg16-notop.onnx exists, else the bundled resnet18]");
+
+        public Option<DeviceSpec> Device { get; } = CommonOptions.Device();
+
+        public Option<int> BatchSize { get; } = CommonOptions.BatchSize();
+
+        public Option<string?> Shard { get; } = new("--shard")
+        {
+            Description = $"Process only shard K of N (0-based K, by path hash) into this shard's own part files; 'auto' takes K from "
+                + $"${ShardSpec.KubernetesIndexVariable} or ${ShardSpec.SlurmIndexVariable} and N from --shard-count [default: 0/1, the whole set]",
+            HelpName = "K/N|auto",
+        };
+
+        public Option<int?> ShardCount { get; } = new("--shard-count")
+        {
+            Description = "N, the number of shards, with --shard auto (required there: the scheduler's own count is not trusted) [default: none]",
+            HelpName = "N",
+        };
+
+        public Option<bool> Strict { get; } = CommonOptions.Strict();
+
+        public Option<bool> Rebuild { get; } = new("--rebuild")
+        {
+            Description = "Drop this shard's cached rows and recompute them, even if another backbone made them [default: off]",
+        };
+
+        public Option<FaceStageMode> Faces { get; } = new("--faces")
+        {
+            Description = "Face stage: detect, pick the largest face and align it onto the backbone's geometry (detect), feed whole images (none), "
+                + $"or auto: keep the stage the cache records, else detect when a face is found in >= {FaceStagePolicy.MinFoundFraction * 100:0} % of a "
+                + $"sample of up to {FaceStagePolicy.SampleSize} input images [default: auto]",
+            HelpName = "auto|detect|none",
+            DefaultValueFactory = _ => FaceStageMode.Auto,
+        };
+
+        public Option<string> Detector { get; } = new("--detector")
+        {
+            Description = $"Face detector: a known name ({string.Join(", ", FaceDetectorCatalog.KnownNames)}) or a path to its .json/.onnx [default: {FaceDetectorCatalog.BlazefaceFrontName}]",
+            HelpName = "NAME|PATH",
+            DefaultValueFactory = _ => FaceDetectorCatalog.BlazefaceFrontName,
+        };
     }
 }

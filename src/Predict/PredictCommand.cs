@@ -20,65 +20,54 @@ public static class PredictCommand
     public static Task<int> RunAsync(string[] args, CommandIo io, CancellationToken cancellationToken = default)
     {
         var root = new RootCommand("Predict: recognise faces with a trained head (the backbone it names runs first). 'Predict evaluate' scores a labelled set.");
-        Option<string> head = HeadOption();
-        Option<string?> images = CommonOptions.Images();
-        Option<string?> manifest = CommonOptions.Manifest();
-        var files = new Argument<string[]>("FILE") { Description = "Image files to predict (instead of --images/--manifest)", Arity = ArgumentArity.ZeroOrMore };
-        var output = new Option<string?>("--out") { Description = "Write predictions CSV here instead of stdout", HelpName = "predictions.csv" };
-        var topK = new Option<int>("--top-k") { Description = "Labels listed per image", DefaultValueFactory = _ => 3, Validators = { CommonOptions.Positive } };
-        var unknown = new Option<double?>("--unknown-threshold")
-        {
-            Description = "Label a face 'unknown' when its top probability is below P (head.json suggests one) [default: none]",
-            HelpName = "P",
-        };
-        Option<string?> model = CommonOptions.Model("The head's backbone model file, when it is not where the head's backbone name finds it [default: found by name]");
-        Option<DeviceSpec> device = CommonOptions.Device();
-        Option<int> batchSize = CommonOptions.BatchSize();
-        Option<bool> strict = CommonOptions.Strict();
-        foreach (Option option in new Option[] { head, images, manifest, output, topK, unknown, model, device, batchSize, strict })
+        var o = new MainOptions();
+        foreach (Option option in new Option[] { o.Head, o.Images, o.Manifest, o.Output, o.TopK, o.Unknown, o.Model, o.Device, o.BatchSize, o.Strict })
         {
             root.Options.Add(option);
         }
 
-        root.Arguments.Add(files);
-        root.SetAction(async (parse, token) =>
-        {
-            string[] loose = parse.GetValue(files) ?? [];
-            IReadOnlyList<LabelledImage> set = loose.Length > 0
-                ? (parse.GetValue(images) is null && parse.GetValue(manifest) is null
-                    ? loose.Select(f => new LabelledImage(f, Path.GetFullPath(CommandRunner.RequireFile(f, "image")), null, null)).ToList()
-                    : throw new UsageException("give image FILEs or --images/--manifest, not both"))
-                : CommonOptions.ReadImageSet(parse.GetValue(images), parse.GetValue(manifest), requireLabels: false);
-            double? threshold = parse.GetValue(unknown);
-            if (threshold is < 0 or > 1)
-            {
-                throw new UsageException("--unknown-threshold must be between 0 and 1");
-            }
-
-            using HeadClassifier classifier = HeadClassifier.Load(CommandRunner.RequireFolder(parse.GetValue(head)!, "head folder"));
-            Backbone backbone = HeadPredictor.ResolveBackbone(classifier, parse.GetValue(model), BackboneCatalog.Default());
-            using BackboneSession session = OpenSession(backbone, parse.GetValue(device)!, io);
-            using FaceStageSession? faces = OpenFaces(classifier, backbone, parse.GetValue(device)!);
-            int k = Math.Min(parse.GetValue(topK), classifier.Labels.Count);
-            var bar = new ProgressReporter(io, "images");
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            PredictionRun run = await PredictionRun.PredictAsync(classifier, session, set, CommonOptions.BatchSizeFor(parse, batchSize, backbone), k, threshold, faces, (done, failed, skipped) =>
-            {
-                if (skipped is not null)
-                {
-                    io.WriteNote($"skipped: {skipped.Path}: {skipped.Reason}");
-                }
-
-                if (set.Count > 1)
-                {
-                    bar.Report(done, set.Count, clock.Elapsed.TotalSeconds, failed);
-                }
-            }, token);
-            bar.Finish();
-            return await WritePredictionsAsync(run, k, parse.GetValue(output), parse.GetValue(strict), io, token);
-        });
+        root.Arguments.Add(o.Files);
+        root.SetAction((parse, token) => PredictAsync(parse, o, io, token));
         root.Subcommands.Add(EvaluateCommand(io));
         return CommandRunner.RunAsync(root, args, io, cancellationToken);
+    }
+
+    /// <summary>The main command's action: loads the head and its backbone, predicts every image and writes the CSV.</summary>
+    private static async Task<int> PredictAsync(ParseResult parse, MainOptions o, CommandIo io, CancellationToken token)
+    {
+        string[] loose = parse.GetValue(o.Files) ?? [];
+        IReadOnlyList<LabelledImage> set = loose.Length > 0
+            ? (parse.GetValue(o.Images) is null && parse.GetValue(o.Manifest) is null
+                ? loose.Select(f => new LabelledImage(f, Path.GetFullPath(CommandRunner.RequireFile(f, "image")), null, null)).ToList()
+                : throw new UsageException("give image FILEs or --images/--manifest, not both"))
+            : CommonOptions.ReadImageSet(parse.GetValue(o.Images), parse.GetValue(o.Manifest), requireLabels: false);
+        double? threshold = parse.GetValue(o.Unknown);
+        if (threshold is < 0 or > 1)
+        {
+            throw new UsageException("--unknown-threshold must be between 0 and 1");
+        }
+
+        using HeadClassifier classifier = HeadClassifier.Load(CommandRunner.RequireFolder(parse.GetValue(o.Head)!, "head folder"));
+        Backbone backbone = HeadPredictor.ResolveBackbone(classifier, parse.GetValue(o.Model), BackboneCatalog.Default());
+        using BackboneSession session = OpenSession(backbone, parse.GetValue(o.Device)!, io);
+        using FaceStageSession? faces = OpenFaces(classifier, backbone, parse.GetValue(o.Device)!);
+        int k = Math.Min(parse.GetValue(o.TopK), classifier.Labels.Count);
+        var bar = new ProgressReporter(io, "images");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        PredictionRun run = await PredictionRun.PredictAsync(classifier, session, set, CommonOptions.BatchSizeFor(parse, o.BatchSize, backbone), k, threshold, faces, (done, failed, skipped) =>
+        {
+            if (skipped is not null)
+            {
+                io.WriteNote($"skipped: {skipped.Path}: {skipped.Reason}");
+            }
+
+            if (set.Count > 1)
+            {
+                bar.Report(done, set.Count, clock.Elapsed.TotalSeconds, failed);
+            }
+        }, token);
+        bar.Finish();
+        return await WritePredictionsAsync(run, k, parse.GetValue(o.Output), parse.GetValue(o.Strict), io, token);
     }
 
     private static Command EvaluateCommand(CommandIo io)
@@ -215,5 +204,35 @@ public static class PredictCommand
         }
 
         return ExitCodes.Success;
+    }
+
+    /// <summary>The main command's options and argument.</summary>
+    private sealed class MainOptions
+    {
+        public Option<string> Head { get; } = HeadOption();
+
+        public Option<string?> Images { get; } = CommonOptions.Images();
+
+        public Option<string?> Manifest { get; } = CommonOptions.Manifest();
+
+        public Argument<string[]> Files { get; } = new("FILE") { Description = "Image files to predict (instead of --images/--manifest)", Arity = ArgumentArity.ZeroOrMore };
+
+        public Option<string?> Output { get; } = new("--out") { Description = "Write predictions CSV here instead of stdout", HelpName = "predictions.csv" };
+
+        public Option<int> TopK { get; } = new("--top-k") { Description = "Labels listed per image", DefaultValueFactory = _ => 3, Validators = { CommonOptions.Positive } };
+
+        public Option<double?> Unknown { get; } = new("--unknown-threshold")
+        {
+            Description = "Label a face 'unknown' when its top probability is below P (head.json suggests one) [default: none]",
+            HelpName = "P",
+        };
+
+        public Option<string?> Model { get; } = CommonOptions.Model("The head's backbone model file, when it is not where the head's backbone name finds it [default: found by name]");
+
+        public Option<DeviceSpec> Device { get; } = CommonOptions.Device();
+
+        public Option<int> BatchSize { get; } = CommonOptions.BatchSize();
+
+        public Option<bool> Strict { get; } = CommonOptions.Strict();
     }
 }

@@ -50,30 +50,10 @@ public sealed class ImageFeaturizer
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         Preprocessing preprocessing = session.Backbone.Preprocessing;
-        int tensorLength = preprocessing.TensorLength;
-        int featureLength = session.FeatureLength;
         var queue = Channel.CreateBounded<Task<Decoded>>(new BoundedChannelOptions(batchSize * 2) { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        Task producer = Task.Run(
-            async () =>
-            {
-                try
-                {
-                    foreach ((LabelledImage image, string? sha256) in images)
-                    {
-                        await queue.Writer.WriteAsync(Task.Run(() => Decode(image, sha256, preprocessing, everyFace), stop.Token), stop.Token);
-                    }
-                }
-                finally
-                {
-                    queue.Writer.Complete();
-                }
-            },
-            stop.Token);
-
-        var tensors = new float[batchSize * tensorLength];
-        var features = new float[batchSize * featureLength];
-        var batch = new List<(Decoded Image, Prepared Face)>(batchSize);
+        Task producer = StartDecoding(images, preprocessing, everyFace, queue.Writer, stop.Token);
+        var batch = new PendingBatch(session, batchSize);
         try
         {
             await foreach (Task<Decoded> pending in queue.Reader.ReadAllAsync(stop.Token))
@@ -81,33 +61,13 @@ public sealed class ImageFeaturizer
                 // ReadAllAsync checks the token only when the queue is empty; stop before the next decoded image.
                 cancellationToken.ThrowIfCancellationRequested();
                 Decoded decoded = await pending;
-                if (decoded.Failure is not null)
+                foreach (FeaturizedImage done in Accept(decoded, batch))
                 {
-                    // Keep input order: a failure waits for the images decoded before it.
-                    foreach (FeaturizedImage done in RunBatch())
-                    {
-                        yield return done;
-                    }
-
-                    yield return new FeaturizedImage(decoded.Image, decoded.Sha256, null, decoded.Failure, Crop: decoded.Thumbnail, NoFace: decoded.NoFace);
-                    continue;
-                }
-
-                foreach (Prepared face in decoded.Faces)
-                {
-                    face.Tensor.CopyTo(tensors, batch.Count * tensorLength);
-                    batch.Add((decoded, face));
-                    if (batch.Count == batchSize)
-                    {
-                        foreach (FeaturizedImage done in RunBatch())
-                        {
-                            yield return done;
-                        }
-                    }
+                    yield return done;
                 }
             }
 
-            foreach (FeaturizedImage done in RunBatch())
+            foreach (FeaturizedImage done in batch.Run())
             {
                 yield return done;
             }
@@ -118,26 +78,56 @@ public sealed class ImageFeaturizer
         {
             await stop.CancelAsync();
         }
+    }
 
-        List<FeaturizedImage> RunBatch()
+    /// <summary>Adds one decoded image to the batch and yields what is ready, in input order; a full batch runs at once.</summary>
+    private static IEnumerable<FeaturizedImage> Accept(Decoded decoded, PendingBatch batch)
+    {
+        if (decoded.Failure is not null)
         {
-            var results = new List<FeaturizedImage>(batch.Count);
-            if (batch.Count == 0)
+            // Keep input order: a failure waits for the images decoded before it.
+            foreach (FeaturizedImage done in batch.Run())
             {
-                return results;
+                yield return done;
             }
 
-            session.Run(tensors, batch.Count, features);
-            for (int i = 0; i < batch.Count; i++)
-            {
-                (Decoded image, Prepared face) = batch[i];
-                results.Add(new FeaturizedImage(image.Image, image.Sha256, features.AsSpan(i * featureLength, featureLength).ToArray(), null, face.Index, face.Face, face.Crop));
-            }
+            yield return new FeaturizedImage(decoded.Image, decoded.Sha256, null, decoded.Failure, Crop: decoded.Thumbnail, NoFace: decoded.NoFace);
+            yield break;
+        }
 
-            batch.Clear();
-            return results;
+        foreach (Prepared face in decoded.Faces)
+        {
+            if (batch.Add(decoded, face))
+            {
+                foreach (FeaturizedImage done in batch.Run())
+                {
+                    yield return done;
+                }
+            }
         }
     }
+
+    /// <summary>
+    /// Starts decoding every image on the thread pool, in input order, into <paramref name="queue"/> (which it
+    /// completes when done, failed or cancelled); the bounded queue holds decoding back when inference lags.
+    /// </summary>
+    private Task StartDecoding(IReadOnlyList<HashedImage> images, Preprocessing preprocessing, bool everyFace, ChannelWriter<Task<Decoded>> queue, CancellationToken stop) =>
+        Task.Run(
+            async () =>
+            {
+                try
+                {
+                    foreach ((LabelledImage image, string? sha256) in images)
+                    {
+                        await queue.WriteAsync(Task.Run(() => Decode(image, sha256, preprocessing, everyFace), stop), stop);
+                    }
+                }
+                finally
+                {
+                    queue.Complete();
+                }
+            },
+            stop);
 
     private Decoded Decode(LabelledImage image, string? expectedSha256, Preprocessing preprocessing, bool everyFace)
     {
@@ -219,5 +209,56 @@ public sealed class ImageFeaturizer
     private sealed record Decoded(LabelledImage Image, string Sha256, IReadOnlyList<Prepared> Faces, string? Failure, FaceCrop? Thumbnail, bool NoFace)
     {
         public static Decoded Failed(LabelledImage image, string sha256, string failure) => new(image, sha256, [], failure, null, false);
+    }
+
+    /// <summary>Faces waiting for one backbone call, their tensors packed side by side.</summary>
+    private sealed class PendingBatch
+    {
+        private readonly BackboneSession session;
+        private readonly int capacity;
+        private readonly int tensorLength;
+        private readonly int featureLength;
+        private readonly float[] tensors;
+        private readonly float[] features;
+        private readonly List<(Decoded Image, Prepared Face)> items;
+
+        public PendingBatch(BackboneSession session, int capacity)
+        {
+            this.session = session;
+            this.capacity = capacity;
+            tensorLength = session.Backbone.Preprocessing.TensorLength;
+            featureLength = session.FeatureLength;
+            tensors = new float[capacity * tensorLength];
+            features = new float[capacity * featureLength];
+            items = new List<(Decoded Image, Prepared Face)>(capacity);
+        }
+
+        /// <summary>Queues one face; true when the batch is now full.</summary>
+        public bool Add(Decoded image, Prepared face)
+        {
+            face.Tensor.CopyTo(tensors, items.Count * tensorLength);
+            items.Add((image, face));
+            return items.Count == capacity;
+        }
+
+        /// <summary>Runs the backbone over the queued faces (none: no call) and empties the batch.</summary>
+        public List<FeaturizedImage> Run()
+        {
+            var results = new List<FeaturizedImage>(items.Count);
+            if (items.Count == 0)
+            {
+                return results;
+            }
+
+            session.Run(tensors, items.Count, features);
+            for (int i = 0; i < items.Count; i++)
+            {
+                (Decoded image, Prepared face) = items[i];
+                results.Add(new FeaturizedImage(image.Image, image.Sha256, features.AsSpan(i * featureLength, featureLength).ToArray(), null, face.Index, face.Face, face.Crop));
+            }
+
+            items.Clear();
+            return results;
+        }
     }
 }

@@ -160,7 +160,6 @@ public sealed class FeatureCacheReader
     private static async Task<FeatureRowGroup> ReadGroupAsync(
         ParquetReader reader, FeatureCachePart part, int g, long firstRow, bool includeFeatures, CancellationToken cancellationToken)
     {
-        int featureLength = part.Identity.FeatureLength;
         DataField[] fields = reader.Schema.GetDataFields();
         DataField Field(string name) => fields.FirstOrDefault(f => f.Path.ToString().StartsWith(name, StringComparison.Ordinal))
             ?? throw new FeatureCacheException($"{part.FilePath}: column '{name}' missing");
@@ -190,32 +189,7 @@ public sealed class FeatureCacheReader
             await ReadColumnAsync(part.FilePath, async () => faces = await ReadFacesAsync(group, fields, rows, part.FilePath, cancellationToken));
         }
 
-        float[] values = [];
-        if (includeFeatures)
-        {
-            int total = checked(rows * featureLength);
-            values = new float[total];
-            // Fresh, not pooled: the shared pool keeps arrays per thread, and reads continue on many pool threads.
-            var definition = new int[total];
-            var repetition = new int[total];
-            await ReadColumnAsync(part.FilePath, async () =>
-            {
-                try
-                {
-                    await group.ReadRawAsync(Field(FeatureCacheSchema.FeaturesColumn), values.AsMemory(), definition.AsMemory(), repetition.AsMemory(), cancellationToken);
-                }
-                catch (ArgumentException error)
-                {
-                    // More values than rows × length: Parquet.Net refuses to overflow the buffers.
-                    throw new FeatureCacheException(InconsistentLength(part.FilePath, featureLength), error);
-                }
-            });
-
-            CheckRowStarts(repetition, rows, featureLength, part.FilePath);
-
-            CheckFinite(values, featureLength, firstRow, paths, part.FilePath);
-        }
-
+        float[] values = includeFeatures ? await ReadFeaturesAsync(group, Field, part, rows, firstRow, paths, cancellationToken) : [];
         return new FeatureRowGroup(part, g, firstRow, paths!, labels!, splits, hashes!, values, faces);
     }
 
@@ -239,6 +213,50 @@ public sealed class FeatureCacheReader
         float?[] h = await Read(FeatureCacheSchema.FaceHeightColumn);
         float?[] score = await Read(FeatureCacheSchema.FaceScoreColumn);
         DataField landmarkField = Field(FeatureCacheSchema.FaceLandmarksColumn);
+        List<float>?[] landmarks = await ReadLandmarksAsync(group, landmarkField, rows, file, cancellationToken);
+        var faces = new CachedFace?[rows];
+        for (int i = 0; i < rows; i++)
+        {
+            if (score[i] is float s && x[i] is float fx && y[i] is float fy && w[i] is float fw && h[i] is float fh)
+            {
+                faces[i] = new CachedFace(fx, fy, fw, fh, (IReadOnlyList<float>?)landmarks[i] ?? [], s);
+            }
+        }
+
+        return faces;
+    }
+
+    /// <summary>The feature block of a row group (rows × length floats), checked for row starts and finite values.</summary>
+    private static async Task<float[]> ReadFeaturesAsync(
+        ParquetRowGroupReader group, Func<string, DataField> field, FeatureCachePart part, int rows, long firstRow, string?[] paths, CancellationToken cancellationToken)
+    {
+        int featureLength = part.Identity.FeatureLength;
+        int total = checked(rows * featureLength);
+        var values = new float[total];
+        // Fresh, not pooled: the shared pool keeps arrays per thread, and reads continue on many pool threads.
+        var definition = new int[total];
+        var repetition = new int[total];
+        await ReadColumnAsync(part.FilePath, async () =>
+        {
+            try
+            {
+                await group.ReadRawAsync(field(FeatureCacheSchema.FeaturesColumn), values.AsMemory(), definition.AsMemory(), repetition.AsMemory(), cancellationToken);
+            }
+            catch (ArgumentException error)
+            {
+                // More values than rows × length: Parquet.Net refuses to overflow the buffers.
+                throw new FeatureCacheException(InconsistentLength(part.FilePath, featureLength), error);
+            }
+        });
+
+        CheckRowStarts(repetition, rows, featureLength, part.FilePath);
+        CheckFinite(values, featureLength, firstRow, paths, part.FilePath);
+        return values;
+    }
+
+    /// <summary>The landmark lists of a row group: null where a row holds none.</summary>
+    private static async Task<List<float>?[]> ReadLandmarksAsync(ParquetRowGroupReader group, DataField landmarkField, int rows, string file, CancellationToken cancellationToken)
+    {
         var landmarks = new List<float>?[rows];
         // Values come back dense (present ones only); levels beyond the column's entries keep the -1 sentinel.
         int capacity = rows * (MaxLandmarkValues + 1);
@@ -277,16 +295,7 @@ public sealed class FeatureCacheReader
             }
         }
 
-        var faces = new CachedFace?[rows];
-        for (int i = 0; i < rows; i++)
-        {
-            if (score[i] is float s && x[i] is float fx && y[i] is float fy && w[i] is float fw && h[i] is float fh)
-            {
-                faces[i] = new CachedFace(fx, fy, fw, fh, (IReadOnlyList<float>?)landmarks[i] ?? [], s);
-            }
-        }
-
-        return faces;
+        return landmarks;
     }
 
     /// <summary>

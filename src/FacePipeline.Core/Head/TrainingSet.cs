@@ -91,6 +91,44 @@ public sealed class TrainingSet
         FeatureCacheReader reader = await FeatureCacheReader.OpenAsync(cacheFolder, cancellationToken: cancellationToken);
         BackboneIdentity identity = reader.Identity ?? throw new FeatureCacheException($"{cacheFolder}: the cache holds no rows; run Extract first");
         int featureLength = identity.FeatureLength;
+        (List<TrainingRowGroup> groups, List<string> labelOfRow, List<bool> validation, int testSkipped) = await ReadRowKeysAsync(reader, cacheFolder, cancellationToken);
+        string[] labels = labelOfRow.Distinct().Order(Evaluation.NaturalStringComparer.Instance).ToArray();
+        if (labels.Length < 2)
+        {
+            throw new HeadException($"{cacheFolder}: training rows hold {labels.Length} label(s); a classifier needs at least 2 people");
+        }
+
+        Dictionary<string, int> index = labels.Select((label, i) => (label, i)).ToDictionary(p => p.label, p => p.i, StringComparer.Ordinal);
+        int[] classes = labelOfRow.Select(l => index[l]).ToArray();
+        int rows = classes.Length;
+        int largestGroup = groups.Max(g => g.RowOfGroupRow.Length);
+        long inMemory = TrainingMemory.InMemoryBytes(rows, featureLength, largestGroup);
+        long values = (long)rows * featureLength;
+        bool fits = inMemory <= budgetBytes && values <= Array.MaxLength;
+        if (mode == StreamingMode.Always || (mode == StreamingMode.Auto && !fits))
+        {
+            return new TrainingSet([], featureLength, classes, labels, validation.ToArray(), identity, testSkipped, groups, budgetBytes);
+        }
+
+        EnsureFitsInMemory(cacheFolder, rows, featureLength, inMemory, budgetBytes);
+        float[] features = await LoadFeaturesAsync(groups, rows, featureLength, cancellationToken);
+        return new TrainingSet(features, featureLength, classes, labels, validation.ToArray(), identity, testSkipped, [], 0);
+    }
+
+    /// <summary>Builds a set from memory (tests and benchmarks).</summary>
+    public static TrainingSet FromArrays(float[] features, int featureLength, IReadOnlyList<string> labelOfRow, BackboneIdentity identity, IReadOnlyList<bool>? markedValidation = null)
+    {
+        ArgumentNullException.ThrowIfNull(labelOfRow);
+        string[] labels = labelOfRow.Distinct().Order(Evaluation.NaturalStringComparer.Instance).ToArray();
+        Dictionary<string, int> index = labels.Select((label, i) => (label, i)).ToDictionary(p => p.label, p => p.i, StringComparer.Ordinal);
+        return new TrainingSet(
+            features, featureLength, labelOfRow.Select(l => index[l]).ToArray(), labels, markedValidation?.ToArray() ?? new bool[labelOfRow.Count], identity, 0, [], 0);
+    }
+
+    /// <summary>Reads the keys of every non-test row (label, validation mark, place in the cache), without features.</summary>
+    private static async Task<(List<TrainingRowGroup> Groups, List<string> LabelOfRow, List<bool> Validation, int TestSkipped)> ReadRowKeysAsync(
+        FeatureCacheReader reader, string cacheFolder, CancellationToken cancellationToken)
+    {
         var groups = new List<TrainingRowGroup>();
         var labelOfRow = new List<string>();
         var validation = new List<bool>();
@@ -123,24 +161,13 @@ public sealed class TrainingSet
             }
         }
 
-        string[] labels = labelOfRow.Distinct().Order(Evaluation.NaturalStringComparer.Instance).ToArray();
-        if (labels.Length < 2)
-        {
-            throw new HeadException($"{cacheFolder}: training rows hold {labels.Length} label(s); a classifier needs at least 2 people");
-        }
+        return (groups, labelOfRow, validation, testSkipped);
+    }
 
-        Dictionary<string, int> index = labels.Select((label, i) => (label, i)).ToDictionary(p => p.label, p => p.i, StringComparer.Ordinal);
-        int[] classes = labelOfRow.Select(l => index[l]).ToArray();
-        int rows = classes.Length;
-        int largestGroup = groups.Max(g => g.RowOfGroupRow.Length);
-        long inMemory = TrainingMemory.InMemoryBytes(rows, featureLength, largestGroup);
+    /// <summary>Throws when the rows held in memory would exceed the budget or one float32 array.</summary>
+    private static void EnsureFitsInMemory(string cacheFolder, int rows, int featureLength, long inMemory, long budgetBytes)
+    {
         long values = (long)rows * featureLength;
-        bool fits = inMemory <= budgetBytes && values <= Array.MaxLength;
-        if (mode == StreamingMode.Always || (mode == StreamingMode.Auto && !fits))
-        {
-            return new TrainingSet([], featureLength, classes, labels, validation.ToArray(), identity, testSkipped, groups, budgetBytes);
-        }
-
         if (inMemory > budgetBytes)
         {
             throw new HeadException(
@@ -154,19 +181,6 @@ public sealed class TrainingSet
                 $"{cacheFolder}: {rows} rows × {featureLength} features are {values} values, more than one float32 array holds ({Array.MaxLength}); "
                 + "stream them (--streaming auto or always)");
         }
-
-        float[] features = await LoadFeaturesAsync(groups, rows, featureLength, cancellationToken);
-        return new TrainingSet(features, featureLength, classes, labels, validation.ToArray(), identity, testSkipped, [], 0);
-    }
-
-    /// <summary>Builds a set from memory (tests and benchmarks).</summary>
-    public static TrainingSet FromArrays(float[] features, int featureLength, IReadOnlyList<string> labelOfRow, BackboneIdentity identity, IReadOnlyList<bool>? markedValidation = null)
-    {
-        ArgumentNullException.ThrowIfNull(labelOfRow);
-        string[] labels = labelOfRow.Distinct().Order(Evaluation.NaturalStringComparer.Instance).ToArray();
-        Dictionary<string, int> index = labels.Select((label, i) => (label, i)).ToDictionary(p => p.label, p => p.i, StringComparer.Ordinal);
-        return new TrainingSet(
-            features, featureLength, labelOfRow.Select(l => index[l]).ToArray(), labels, markedValidation?.ToArray() ?? new bool[labelOfRow.Count], identity, 0, [], 0);
     }
 
     /// <summary>Reads every group's training rows straight into one exactly sized matrix: no resize, no per-row arrays.</summary>
