@@ -46,17 +46,24 @@ internal static class InferenceBench
         return Stats.Of(runs);
     }
 
-    /// <summary>BackboneSession.Run (the production path) at each batch size.</summary>
+    /// <summary>
+    /// BackboneSession.Run (the production path) at each batch size, through a session opened for that batch size and
+    /// called as the featurizer calls it: from one thread, or from each of its <see cref="BackboneSession.Lanes"/> at
+    /// once (batch size 1 on the CPU).
+    /// </summary>
     public static List<InferenceResult> Production(Backbone backbone, float[] tensors, IReadOnlyList<int> batches, int minImages, int repeats, double gflopPerImage, Action<string> log)
     {
-        using BackboneSession session = BackboneSession.Open(backbone, DeviceSpec.Cpu, out _);
-        var features = new float[batches.Max() * session.FeatureLength];
         var results = new List<InferenceResult>();
         foreach (int batch in batches)
         {
-            Stats stats = ImagesPerSecond(batch, minImages, repeats, b => session.Run(tensors, b, features));
+            using BackboneSession session = BackboneSession.Open(backbone, DeviceSpec.Cpu, batch, out _);
+            int lanes = session.Lanes;
+            float[][] features = Enumerable.Range(0, lanes).Select(_ => new float[batch * session.FeatureLength]).ToArray();
+            Stats stats = lanes == 1
+                ? ImagesPerSecond(batch, minImages, repeats, b => session.Run(tensors, b, features[0]))
+                : ImagesPerSecond(batch * lanes, minImages, repeats, _ => Parallel.For(0, lanes, new ParallelOptions { MaxDegreeOfParallelism = lanes }, lane => session.Run(tensors, batch, features[lane])));
             var result = new InferenceResult(backbone.Identity.Name, batch, stats, gflopPerImage, SessionVariant.Current.Name);
-            log($"inference {result.Model} batch {batch}: {stats.Median:F2} images/s ({result.Gflops:F1} GFLOP/s)");
+            log($"inference {result.Model} batch {batch}{(lanes > 1 ? $" ({lanes} lanes)" : string.Empty)}: {stats.Median:F2} images/s ({result.Gflops:F1} GFLOP/s)");
             results.Add(result);
         }
 

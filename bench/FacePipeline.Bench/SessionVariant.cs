@@ -12,7 +12,7 @@ internal sealed record SessionVariant(string Name, string Description, Action<Se
     /// <summary>The options <c>BackboneSession.Open</c> hard-codes today (CPU).</summary>
     public static SessionVariant Current { get; } = new(
         "current",
-        "ORT_ENABLE_ALL, ORT_SEQUENTIAL, IntraOpNumThreads = cores, InterOpNumThreads = 1, memory pattern on, spinning on (BackboneSession.Open)",
+        "ORT_ENABLE_ALL, ORT_SEQUENTIAL, IntraOpNumThreads = cores, InterOpNumThreads = 1, memory pattern on, spinning on (BackboneSession.Open for batches above 1; at batch 1 it opens 1 thread and is called from one worker per core)",
         _ => { });
 
     /// <summary>The alternatives tried.</summary>

@@ -67,7 +67,7 @@ public static class ExtractCommand
             backbone,
             () =>
             {
-                BackboneSession session = BackboneSession.Open(backbone, device, out string? deviceNotice);
+                BackboneSession session = BackboneSession.Open(backbone, device, options.BatchSize, out string? deviceNotice);
                 if (deviceNotice is not null)
                 {
                     io.WriteNote(deviceNotice);

@@ -49,12 +49,13 @@ public static class PredictCommand
 
         using HeadClassifier classifier = HeadClassifier.Load(CommandRunner.RequireFolder(parse.GetValue(o.Head)!, "head folder"));
         Backbone backbone = HeadPredictor.ResolveBackbone(classifier, parse.GetValue(o.Model), BackboneCatalog.Default());
-        using BackboneSession session = OpenSession(backbone, parse.GetValue(o.Device)!, io);
+        int batchSize = CommonOptions.BatchSizeFor(parse, o.BatchSize, backbone);
+        using BackboneSession session = OpenSession(backbone, parse.GetValue(o.Device)!, batchSize, io);
         using FaceStageSession? faces = OpenFaces(classifier, backbone, parse.GetValue(o.Device)!);
         int k = Math.Min(parse.GetValue(o.TopK), classifier.Labels.Count);
         var bar = new ProgressReporter(io, "images");
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        PredictionRun run = await PredictionRun.PredictAsync(classifier, session, set, CommonOptions.BatchSizeFor(parse, o.BatchSize, backbone), k, threshold, faces, (done, failed, skipped) =>
+        PredictionRun run = await PredictionRun.PredictAsync(classifier, session, set, batchSize, k, threshold, faces, (done, failed, skipped) =>
         {
             if (skipped is not null)
             {
@@ -117,9 +118,9 @@ public static class PredictCommand
 
     private static Option<string> HeadOption() => new("--head") { Description = "Head folder written by TrainHead", HelpName = "HEAD_DIR", Required = true };
 
-    private static BackboneSession OpenSession(Backbone backbone, DeviceSpec device, CommandIo io)
+    private static BackboneSession OpenSession(Backbone backbone, DeviceSpec device, int batchSize, CommandIo io)
     {
-        BackboneSession session = BackboneSession.Open(backbone, device, out string? notice);
+        BackboneSession session = BackboneSession.Open(backbone, device, batchSize, out string? notice);
         if (notice is not null)
         {
             io.WriteNote(notice);
@@ -179,10 +180,11 @@ public static class PredictCommand
 
         IReadOnlyList<LabelledImage> set = CommonOptions.ReadImageSet(parse.GetValue(images), parse.GetValue(manifest));
         Backbone backbone = HeadPredictor.ResolveBackbone(classifier, parse.GetValue(model), BackboneCatalog.Default());
-        using BackboneSession session = OpenSession(backbone, parse.GetValue(device)!, io);
+        int size = CommonOptions.BatchSizeFor(parse, batchSize, backbone);
+        using BackboneSession session = OpenSession(backbone, parse.GetValue(device)!, size, io);
         using FaceStageSession? faces = OpenFaces(classifier, backbone, parse.GetValue(device)!);
         return await HeadEvaluation.FromImagesAsync(
-            classifier, session, set, parse.GetValue(images) ?? parse.GetValue(manifest)!, parse.GetValue(split), CommonOptions.BatchSizeFor(parse, batchSize, backbone), parse.GetValue(topK),
+            classifier, session, set, parse.GetValue(images) ?? parse.GetValue(manifest)!, parse.GetValue(split), size, parse.GetValue(topK),
             faces, (path, failure) => io.WriteNote($"skipped: {path}: {failure}"), token);
     }
 

@@ -16,8 +16,10 @@ namespace FacePipeline.Extraction;
 /// either resize the whole image (face stage <c>none</c>) or detect → pick the largest face → align it onto the
 /// backbone's geometry at its input size (one resampling), then <see cref="TensorFiller"/> and batched backbone
 /// inference. Decoding runs ahead of inference on the thread
-/// pool through a bounded queue (twice the batch size), so memory stays flat for any number of images. Results come
-/// back in input order.
+/// pool through a bounded queue (twice the batch size), so memory stays flat for any number of images. A session with
+/// several <see cref="BackboneSession.Lanes"/> (batch size 1 on the CPU) is run by the decoding workers themselves,
+/// one image per call on each worker's own thread; otherwise faces are packed into batches for one call over every
+/// core. Results come back in input order.
 /// </summary>
 public sealed class ImageFeaturizer
 {
@@ -50,7 +52,7 @@ public sealed class ImageFeaturizer
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         Preprocessing preprocessing = session.Backbone.Preprocessing;
-        var queue = Channel.CreateBounded<Task<Decoded>>(new BoundedChannelOptions(batchSize * 2) { SingleReader = true, SingleWriter = true });
+        var queue = Channel.CreateBounded<Task<Decoded>>(new BoundedChannelOptions(Math.Max(batchSize, session.Lanes) * 2) { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Task producer = StartDecoding(images, preprocessing, everyFace, queue.Writer, stop.Token);
         var batch = new PendingBatch(session, batchSize);
@@ -97,7 +99,12 @@ public sealed class ImageFeaturizer
 
         foreach (Prepared face in decoded.Faces)
         {
-            if (batch.Add(decoded, face))
+            if (face.Features is not null)
+            {
+                // Run by the decoding worker (a session with several lanes); nothing is ever batched then.
+                yield return new FeaturizedImage(decoded.Image, decoded.Sha256, face.Features, null, face.Index, face.Face, face.Crop);
+            }
+            else if (batch.Add(decoded, face))
             {
                 foreach (FeaturizedImage done in batch.Run())
                 {
@@ -154,7 +161,7 @@ public sealed class ImageFeaturizer
                 byte[] rgb = decoder.DecodeResized(bytes, preprocessing);
                 var tensor = new float[preprocessing.TensorLength];
                 TensorFiller.Fill(rgb, preprocessing, tensor);
-                return new Decoded(image, sha256, [new Prepared(0, tensor, null, new FaceCrop(rgb, preprocessing.WidthPx, preprocessing.HeightPx))], null, null, false);
+                return RunInWorker(new Decoded(image, sha256, [new Prepared(0, tensor, null, new FaceCrop(rgb, preprocessing.WidthPx, preprocessing.HeightPx))], null, null, false));
             }
 
             Decoded result;
@@ -162,6 +169,8 @@ public sealed class ImageFeaturizer
             {
                 result = DecodeFaces(image, sha256, decoded, preprocessing, faces, everyFace);
             }
+
+            result = RunInWorker(result);
 
             // The whole image as stage none would feed it, for the contact sheets (rare: only images without a face).
             return result.NoFace
@@ -172,6 +181,25 @@ public sealed class ImageFeaturizer
         {
             return Decoded.Failed(image, sha256, error.Message);
         }
+    }
+
+    /// <summary>With several lanes, runs the backbone on each prepared face here, on the worker's thread.</summary>
+    private Decoded RunInWorker(Decoded decoded)
+    {
+        if (session.Lanes == 1 || decoded.Faces.Count == 0)
+        {
+            return decoded;
+        }
+
+        var done = new List<Prepared>(decoded.Faces.Count);
+        foreach (Prepared face in decoded.Faces)
+        {
+            var features = new float[session.FeatureLength];
+            session.Run(face.Tensor, 1, features);
+            done.Add(face with { Features = features });
+        }
+
+        return decoded with { Faces = done };
     }
 
     private static Decoded DecodeFaces(LabelledImage image, string sha256, Image<Rgb24> decoded, Preprocessing preprocessing, FaceStageSession faces, bool everyFace)
@@ -204,9 +232,9 @@ public sealed class ImageFeaturizer
     }
 
     /// <summary>One face (or the whole image) ready for the backbone.</summary>
-    private sealed record Prepared(int Index, float[] Tensor, CachedFace? Face, FaceCrop Crop);
+    private sealed record Prepared(int Index, float[] Tensor, CachedFace? Face, FaceCrop Crop, float[]? Features = null);
 
-    private sealed record Decoded(LabelledImage Image, string Sha256, IReadOnlyList<Prepared> Faces, string? Failure, FaceCrop? Thumbnail, bool NoFace)
+    private sealed record Decoded(LabelledImage Image, string Sha256, List<Prepared> Faces, string? Failure, FaceCrop? Thumbnail, bool NoFace)
     {
         public static Decoded Failed(LabelledImage image, string sha256, string failure) => new(image, sha256, [], failure, null, false);
     }

@@ -1,4 +1,7 @@
 using FacePipeline.Backbones;
+using FacePipeline.Dataset;
+using FacePipeline.Extraction;
+using FacePipeline.Faces;
 using FacePipeline.Imaging;
 using FacePipeline.Tests.TestSupport;
 using Xunit;
@@ -105,6 +108,42 @@ public sealed class MobileFaceNetBackboneTests
         }
 
         Assert.False(batch.AsSpan(0, 128).SequenceEqual(batch.AsSpan(128, 128)), "two different images gave the same embedding");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task At_batch_size_1_the_decoding_workers_run_it_and_give_the_batched_features_in_input_order(bool detect)
+    {
+        Backbone backbone = Bundled();
+        var images = Enumerable.Range(1, 6).SelectMany(person => new[] { 1, 5 }.Select(image => TestPaths.OrlImage(person, image)))
+            .Select(path => new HashedImage(new LabelledImage(path, path, null, null), null))
+            .ToList();
+
+        using BackboneSession lanes = BackboneSession.Open(backbone, DeviceSpec.Cpu, 1, out _);
+        using BackboneSession batched = BackboneSession.Open(backbone, DeviceSpec.Cpu, 4, out _);
+        Assert.Equal(Environment.ProcessorCount > 1 ? Environment.ProcessorCount : 1, lanes.Lanes);
+        Assert.Equal(1, batched.Lanes);
+
+        using FaceStageSession? faces = detect
+            ? FaceStageSession.Open(FacePipeline.Tests.Faces.FaceDetectorTestSupport.Catalog.Resolve("blazeface-front"), backbone, DeviceSpec.Cpu, out _)
+            : null;
+        List<FeaturizedImage> one = await new ImageFeaturizer(lanes, faces).FeaturizeAsync(images, 1).ToListAsync();
+        List<FeaturizedImage> four = await new ImageFeaturizer(batched, faces).FeaturizeAsync(images, 4).ToListAsync();
+
+        Assert.Equal(images.Select(i => i.Image.Path), one.Select(r => r.Image.Path));
+        Assert.Equal(images.Select(i => i.Image.Path), four.Select(r => r.Image.Path));
+        for (int i = 0; i < images.Count; i++)
+        {
+            Assert.Null(one[i].Failure);
+            Assert.Equal(128, one[i].Features!.Length);
+            for (int k = 0; k < 128; k++)
+            {
+                Assert.Equal(four[i].Features![k], one[i].Features![k], 1e-3f);
+            }
+        }
+
+        Assert.False(one[0].Features.AsSpan().SequenceEqual(one[2].Features), "two people gave the same embedding");
     }
 
     private static string ContentHashOf(string path) =>
