@@ -187,14 +187,14 @@ public static class ExtractCommand
         {
             Description = "Face stage: detect, pick the largest face and align it onto the backbone's geometry (detect), feed whole images (none), "
                 + $"or auto: keep the stage the cache records, else detect when a face is found in >= {FaceStagePolicy.MinFoundFraction * 100:0} % of a "
-                + $"sample of up to {FaceStagePolicy.SampleSize} input images [default: auto]",
+                + $"sample of up to {FaceStagePolicy.SampleSize} input images",
             HelpName = "auto|detect|none",
             DefaultValueFactory = _ => FaceStageMode.Auto,
         };
 
         public Option<string> Detector { get; } = new("--detector")
         {
-            Description = $"Face detector: a known name ({string.Join(", ", FaceDetectorCatalog.KnownNames)}) or a path to its .json/.onnx [default: {FaceDetectorCatalog.BlazefaceFrontName}]",
+            Description = $"Face detector: a known name ({string.Join(", ", FaceDetectorCatalog.KnownNames)}) or a path to its .json/.onnx",
             HelpName = "NAME|PATH",
             DefaultValueFactory = _ => FaceDetectorCatalog.BlazefaceFrontName,
         };
