@@ -101,7 +101,7 @@ internal static class ReportWriter
 
         foreach (JsonNode? entry in f["inference"] as JsonArray ?? [])
         {
-            md.AppendLine(Invariant($"| {entry!["model"]} bare inference, batch {entry["batch"]} | {Figure(entry, "images_per_s")} | BackboneSession.Run on tensors in memory; {entry["batch_is"]} |"));
+            md.AppendLine(Invariant($"| {entry!["model"]} bare inference, batch {entry["batch"]} | {Figure(entry, "images_per_s")} | BackboneSession.Run on tensors in memory, called as the featurizer calls it (at batch 1 on the CPU: from one worker per core); {entry["batch_is"]} |"));
         }
 
         foreach (JsonNode? detector in f["detectors"] as JsonArray ?? [])
