@@ -174,6 +174,7 @@ public static class ExtractCommand
         {
             Description = "N, the number of shards, with --shard auto (required there: the scheduler's own count is not trusted) [default: none]",
             HelpName = "N",
+            CustomParser = CommonOptions.OptionalWholeNumber,
         };
 
         public Option<bool> Strict { get; } = CommonOptions.Strict();
@@ -190,6 +191,7 @@ public static class ExtractCommand
                 + $"sample of up to {FaceStagePolicy.SampleSize} input images",
             HelpName = "auto|detect|none",
             DefaultValueFactory = _ => FaceStageMode.Auto,
+            CustomParser = CommonOptions.Choice<FaceStageMode>,
         };
 
         public Option<string> Detector { get; } = new("--detector")

@@ -31,6 +31,7 @@ public static class CommonOptions
     {
         Description = "Images per inference batch; when not given, the backbone description's batch_size if it names one",
         DefaultValueFactory = _ => Backbone.DefaultBatchSize,
+        CustomParser = WholeNumber,
         Validators = { Positive },
     };
 
@@ -85,6 +86,40 @@ public static class CommonOptions
             result.AddError($"{result.Option.Name} must be at least 1");
         }
     }
+
+    /// <summary>
+    /// Parser of whole-number options: one line of ours (<c>--epochs: 'ten' is not a whole number</c>) instead of
+    /// System.CommandLine's, which names the .NET type.
+    /// </summary>
+    public static int WholeNumber(ArgumentResult result) => Parse(result, text => WholeNumberOf(result, text));
+
+    /// <summary>Parser of decimal-number options (invariant culture: <c>0.001</c>, <c>1e-3</c>).</summary>
+    public static double Number(ArgumentResult result) => Parse(result, text => ParseNumber(result, text));
+
+    /// <summary>Parser of optional decimal-number options (no default).</summary>
+    public static double? OptionalNumber(ArgumentResult result) => Parse<double?>(result, text => ParseNumber(result, text));
+
+    /// <summary>Parser of optional whole-number options (no default).</summary>
+    public static int? OptionalWholeNumber(ArgumentResult result) => Parse<int?>(result, text => WholeNumberOf(result, text));
+
+    /// <summary>Parser of an option whose values are an enum's member names, any case; others name the choices in lower case.</summary>
+    public static T Choice<T>(ArgumentResult result)
+        where T : struct, Enum => Parse(result, text =>
+        text.Length > 0 && char.IsLetter(text[0]) && Enum.TryParse(text, ignoreCase: true, out T value) && Enum.IsDefined(value)
+            ? value
+            : throw new FormatException($"{OptionName(result)}: '{text}' is not one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}"));
+
+    private static int WholeNumberOf(ArgumentResult result, string text) =>
+        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value)
+            ? value
+            : throw new FormatException($"{OptionName(result)}: '{text}' is not a whole number");
+
+    private static double ParseNumber(ArgumentResult result, string text) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) && double.IsFinite(value)
+            ? value
+            : throw new FormatException($"{OptionName(result)}: '{text}' is not a number");
+
+    private static string OptionName(ArgumentResult result) => result.Parent is OptionResult option ? option.Option.Name : result.Argument.Name;
 
     private static T Parse<T>(ArgumentResult result, Func<string, T> parse)
     {

@@ -79,8 +79,8 @@ public static class PredictCommand
         Option<string?> manifest = CommonOptions.Manifest();
         var split = new Option<string?>("--split") { Description = "Score only rows whose split is this value, e.g. test [default: all rows]", HelpName = "SPLIT" };
         var output = new Option<string>("--out") { Description = "Report folder: metrics.json, per-class.csv, confusion.csv/.png, misclassified.csv", HelpName = "REPORT_DIR", Required = true };
-        var minimum = new Option<double?>("--min-accuracy") { Description = "Exit with code 3 when accuracy is below X (for scheduled jobs) [default: none]", HelpName = "X" };
-        var topK = new Option<int>("--top-k") { Description = "k of the top-k accuracy", DefaultValueFactory = _ => 5, Validators = { CommonOptions.Positive } };
+        var minimum = new Option<double?>("--min-accuracy") { Description = "Exit with code 3 when accuracy is below X (for scheduled jobs) [default: none]", HelpName = "X", CustomParser = CommonOptions.OptionalNumber };
+        var topK = new Option<int>("--top-k") { Description = "k of the top-k accuracy", DefaultValueFactory = _ => 5, CustomParser = CommonOptions.WholeNumber, Validators = { CommonOptions.Positive } };
         Option<string?> model = CommonOptions.Model("The head's backbone model file, when scoring images [default: found by the head's backbone name]");
         Option<DeviceSpec> device = CommonOptions.Device();
         Option<int> batchSize = CommonOptions.BatchSize();
@@ -221,12 +221,13 @@ public static class PredictCommand
 
         public Option<string?> Output { get; } = new("--out") { Description = "Write predictions CSV here instead of stdout", HelpName = "predictions.csv" };
 
-        public Option<int> TopK { get; } = new("--top-k") { Description = "Labels listed per image", DefaultValueFactory = _ => 3, Validators = { CommonOptions.Positive } };
+        public Option<int> TopK { get; } = new("--top-k") { Description = "Labels listed per image", DefaultValueFactory = _ => 3, CustomParser = CommonOptions.WholeNumber, Validators = { CommonOptions.Positive } };
 
         public Option<double?> Unknown { get; } = new("--unknown-threshold")
         {
             Description = "Label a face 'unknown' when its top probability is below P (head.json suggests one) [default: none]",
             HelpName = "P",
+            CustomParser = CommonOptions.OptionalNumber,
         };
 
         public Option<string?> Model { get; } = CommonOptions.Model("The head's backbone model file, when it is not where the head's backbone name finds it [default: found by name]");

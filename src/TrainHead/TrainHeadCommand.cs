@@ -61,14 +61,14 @@ public static class TrainHeadCommand
         {
             Features = new("--features") { Description = "Feature cache folder written by Extract", HelpName = "CACHE_DIR", Required = true };
             Output = new("--out") { Description = "Head folder to write (must not exist unless --overwrite)", HelpName = "HEAD_DIR", Required = true };
-            Epochs = new("--epochs") { Description = $"Passes over the training rows", DefaultValueFactory = _ => defaults.Epochs, Validators = { CommonOptions.Positive } };
-            BatchSize = new("--batch-size") { Description = $"Rows per optimisation step", DefaultValueFactory = _ => defaults.BatchSize, Validators = { CommonOptions.Positive } };
-            LearningRate = new("--lr") { Description = $"Adam learning rate", DefaultValueFactory = _ => defaults.LearningRate };
-            ValidationSplit = new("--val-split") { Description = $"Stratified validation fraction when no row has split=val", DefaultValueFactory = _ => defaults.ValidationSplit };
-            Seed = new("--seed") { Description = $"Seed for initialisation, split and shuffling", DefaultValueFactory = _ => defaults.Seed };
-            ClassWeights = new("--class-weights") { Description = "Loss weights per class: none, or balanced (inverse class frequency) [default: none]", HelpName = "none|balanced" };
-            Dropout = new("--dropout") { Description = "Dropout rate after each hidden layer", DefaultValueFactory = _ => defaults.Dropout };
-            Patience = new("--patience") { Description = "Stop after N epochs without better validation and keep the best weights; 0 = never", DefaultValueFactory = _ => defaults.Patience };
+            Epochs = new("--epochs") { Description = $"Passes over the training rows", DefaultValueFactory = _ => defaults.Epochs, Validators = { CommonOptions.Positive }, CustomParser = CommonOptions.WholeNumber };
+            BatchSize = new("--batch-size") { Description = $"Rows per optimisation step", DefaultValueFactory = _ => defaults.BatchSize, Validators = { CommonOptions.Positive }, CustomParser = CommonOptions.WholeNumber };
+            LearningRate = new("--lr") { Description = $"Adam learning rate", DefaultValueFactory = _ => defaults.LearningRate, CustomParser = CommonOptions.Number };
+            ValidationSplit = new("--val-split") { Description = $"Stratified validation fraction when no row has split=val", DefaultValueFactory = _ => defaults.ValidationSplit, CustomParser = CommonOptions.Number };
+            Seed = new("--seed") { Description = $"Seed for initialisation, split and shuffling", DefaultValueFactory = _ => defaults.Seed, CustomParser = CommonOptions.WholeNumber };
+            ClassWeights = new("--class-weights") { Description = "Loss weights per class: none, or balanced (inverse class frequency) [default: none]", HelpName = "none|balanced", CustomParser = CommonOptions.Choice<ClassWeighting> };
+            Dropout = new("--dropout") { Description = "Dropout rate after each hidden layer", DefaultValueFactory = _ => defaults.Dropout, CustomParser = CommonOptions.Number };
+            Patience = new("--patience") { Description = "Stop after N epochs without better validation and keep the best weights; 0 = never", DefaultValueFactory = _ => defaults.Patience, CustomParser = CommonOptions.WholeNumber };
             NoStandardize = new("--no-standardize") { Description = "Feed raw features instead of standardising them with the training rows' mean/std [default: off]" };
             Device = new("--device") { Description = "Where TorchSharp trains: cpu or cuda[:N] (needs the TorchSharp-cuda-linux package)", DefaultValueFactory = _ => "cpu", HelpName = "cpu|cuda" };
             Streaming = new("--streaming")
@@ -76,6 +76,7 @@ public static class TrainHeadCommand
                 Description = "auto: hold the training rows in memory when their real peak fits --memory-budget, else stream them from the cache's row groups; always: stream; never: in memory, refused above the budget",
                 DefaultValueFactory = _ => defaults.Streaming,
                 HelpName = "auto|always|never",
+                CustomParser = CommonOptions.Choice<StreamingMode>,
             };
             MemoryBudget = new("--memory-budget")
             {

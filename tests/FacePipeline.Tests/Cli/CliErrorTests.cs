@@ -56,7 +56,9 @@ public sealed class CliErrorTests : IDisposable
 
     [Theory]
     [InlineData("--batch-size", "0", "error: --batch-size must be at least 1")]
-    [InlineData("--batch-size", "many", "error: Cannot parse argument 'many' for option '--batch-size' as expected type 'System.Int32'.")]
+    [InlineData("--batch-size", "many", "error: --batch-size: 'many' is not a whole number")]
+    [InlineData("--faces", "maybe", "error: --faces: 'maybe' is not one of auto, detect, none")]
+    [InlineData("--shard-count", "two", "error: --shard-count: 'two' is not a whole number")]
     [InlineData("--shard", "5/3", "error: '5/3' is not a shard; use K/N with 0 <= K < N (e.g. 0/4)")]
     [InlineData("--device", "gpu", "error: 'gpu' is not a device; use auto, cpu, cuda or cuda:N")]
     public async Task Extract_refuses_malformed_values(string option, string value, string expected)
@@ -136,8 +138,12 @@ public sealed class CliErrorTests : IDisposable
     [InlineData("--dropout", "1", "error: --dropout must be at least 0 and below 1")]
     [InlineData("--patience", "-1", "error: --patience must be 0 or more")]
     [InlineData("--device", "gpu", "error: --device 'gpu' is not a training device; use cpu, cuda or cuda:N")]
-    [InlineData("--class-weights", "heavy", "error: Cannot parse argument 'heavy' for option '--class-weights' as expected type 'FacePipeline.Head.ClassWeighting'. Did you mean one of the following? Balanced None")]
-    [InlineData("--epochs", "ten", "error: Cannot parse argument 'ten' for option '--epochs' as expected type 'System.Int32'.")]
+    [InlineData("--class-weights", "heavy", "error: --class-weights: 'heavy' is not one of none, balanced")]
+    [InlineData("--class-weights", "1", "error: --class-weights: '1' is not one of none, balanced")]
+    [InlineData("--streaming", "sometimes", "error: --streaming: 'sometimes' is not one of auto, always, never")]
+    [InlineData("--epochs", "ten", "error: --epochs: 'ten' is not a whole number")]
+    [InlineData("--lr", "fast", "error: --lr: 'fast' is not a number")]
+    [InlineData("--dropout", "NaN", "error: --dropout: 'NaN' is not a number")]
     public async Task TrainHead_refuses_out_of_range_options(string option, string value, string expected)
     {
         CliRun run = await CliRun.TrainHead("--features", temp.Path, "--out", temp.Combine("head"), option, value);
@@ -191,6 +197,7 @@ public sealed class CliErrorTests : IDisposable
     [Theory]
     [InlineData("1.5", "error: --min-accuracy must be between 0 and 1")]
     [InlineData("-0.1", "error: --min-accuracy must be between 0 and 1")]
+    [InlineData("0,9", "error: --min-accuracy: '0,9' is not a number")]
     public async Task Evaluate_refuses_a_bar_outside_0_to_1(string bar, string expected)
     {
         CliRun run = await CliRun.Predict("evaluate", "--head", temp.Path, "--features", temp.Path, "--out", temp.Combine("report"), "--min-accuracy", bar);
