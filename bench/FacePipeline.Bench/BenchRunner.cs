@@ -13,7 +13,7 @@ namespace FacePipeline.Bench;
 /// <summary>Runs the benchmark sections in order and writes results.json and RESULTS.md.</summary>
 internal sealed class BenchRunner
 {
-    private const string Resnet18 = BackboneCatalog.BundledName;
+    private const string Resnet18 = BackboneCatalog.ImageNetName;
     private const string Vgg16Random = "vgg16-notop-random";
     private const int ExtractBatch = 32;
 

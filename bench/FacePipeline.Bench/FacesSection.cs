@@ -23,7 +23,7 @@ internal sealed class FacesSection(BenchOptions options, Action<string> say)
     /// <summary>The issue-11 floor for Extract with mobilefacenet relative to 1 / (1/detector + 1/embedder).</summary>
     public const double CeilingFloor = 0.8;
 
-    private static readonly string[] Backbones = [BackboneCatalog.BundledName, "mobilefacenet"];
+    private static readonly string[] Backbones = [BackboneCatalog.ImageNetName, "mobilefacenet"];
     private static readonly string[] Detectors = [FaceDetectorCatalog.BlazefaceFrontName, FaceDetectorCatalog.YunetName];
 
     public async Task<JsonObject> RunAsync()
@@ -187,8 +187,8 @@ internal sealed class FacesSection(BenchOptions options, Action<string> say)
         var targets = new JsonArray();
         foreach (string set in runs.Select(r => (string)r["set"]!).Distinct())
         {
-            JsonObject? none = Run(set, BackboneCatalog.BundledName, "none");
-            JsonObject? detect = Run(set, BackboneCatalog.BundledName, "detect");
+            JsonObject? none = Run(set, BackboneCatalog.ImageNetName, "none");
+            JsonObject? detect = Run(set, BackboneCatalog.ImageNetName, "detect");
             if (none is not null && detect is not null)
             {
                 double overhead = (Json.Number(detect, "extract_s") / Json.Number(none, "extract_s")) - 1;

@@ -156,8 +156,8 @@ public static class ExtractCommand
         };
 
         public Option<string?> Model { get; } = CommonOptions.Model(
-            "Backbone: path to an .onnx file with its .json description, or a known name (resnet18, vgg16-notop) "
-            + "[default: vgg16-notop if models/vgg16-notop.onnx exists, else the bundled resnet18]");
+            "Backbone: path to an .onnx file with its .json description, or a known name (mobilefacenet, resnet18, vgg16-notop) "
+            + "[default: vgg16-notop if models/vgg16-notop.onnx exists, else the bundled face-trained mobilefacenet]");
 
         public Option<DeviceSpec> Device { get; } = CommonOptions.Device();
 

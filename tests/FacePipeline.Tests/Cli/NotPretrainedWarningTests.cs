@@ -27,7 +27,7 @@ public sealed class NotPretrainedWarningTests : IDisposable
     [Fact]
     public void The_bundled_imagenet_backbone_gets_no_warning()
     {
-        Backbone resnet = BackboneCatalog.Default().Resolve(BackboneCatalog.BundledName, out _);
+        Backbone resnet = BackboneCatalog.Default().Resolve(BackboneCatalog.ImageNetName, out _);
 
         Assert.Equal("imagenet", resnet.Description.Pretrained);
         Assert.Null(resnet.NotPretrainedWarning);
