@@ -3,7 +3,8 @@
 # own pipeline on ORL-7/3 through the three programs for its test accuracy, then the measurements in
 # bench/FacePipeline.Bench, and writes bench/results.json and bench/RESULTS.md.
 #
-# Faces section (issues 10 and 11): for resnet18 and mobilefacenet × --faces none/detect × ORL-7/3 and lfw-dev,
+# Faces section (issues 10, 11 and 18): for resnet18 and mobilefacenet × --faces none/detect × ORL-7/3, ORL as
+# uncropped portraits (orl-portraits) and lfw-dev,
 # Extract → TrainHead (defaults) → Predict evaluate --split test (accuracy, macro recall, detection rate, Extract
 # images/s), then in the same run the detectors alone, the face stage alone and bare inference of each backbone.
 #
@@ -109,6 +110,15 @@ faces_runs() {
     { if (!($2 in seen)) { seen[$2] = ++n } if (people == 0 || seen[$2] <= people) print root "/" $1 "," $2 "," $3 }' \
     data/orl-7-3.csv > "$faces_work/orl-7-3.csv"
   local -a sets=(orl-7-3)
+  # orl-portraits: ORL as uncropped side-lit portraits (face box ~25 % of a 320x243 frame), where a face stage can
+  # hurt an ImageNet backbone; written by the bench program, ORL-7/3 split.
+  "${bench[@]}" orl-portraits "$faces_work/orl-portraits" --orl data/orl-faces > /dev/null
+  mv "$faces_work/orl-portraits/orl-portraits.csv" "$faces_work/orl-portraits.csv"
+  if [[ $quick -eq 1 ]]; then
+    awk -F, 'NR == 1 { print; next } { if (!($2 in seen)) { seen[$2] = ++n } if (seen[$2] <= 10) print }' "$faces_work/orl-portraits.csv" > "$faces_work/p.csv"
+    mv "$faces_work/p.csv" "$faces_work/orl-portraits.csv"
+  fi
+  sets+=(orl-portraits)
   if [[ -n "$lfw" ]]; then
     # The lfw-dev protocol: per person, files sorted by name (byte order), even positions train, odd test.
     find "$(cd "$lfw" && pwd)" -mindepth 2 -maxdepth 2 -type f ! -name '.*' | LC_ALL=C sort | awk -v people="$people" '

@@ -36,7 +36,7 @@ internal sealed class FacesSection(BenchOptions options, Action<string> say)
             ["quick"] = options.Quick,
             ["repeats"] = options.Repeats,
             ["lfw"] = options.Lfw is null ? null : Path.GetFullPath(options.Lfw),
-            ["protocol"] = "ORL-7/3: data/orl-7-3.csv. lfw-dev: per person, files sorted by name (ordinal), even positions (0, 2, …) train, odd test. "
+            ["protocol"] = "ORL-7/3: data/orl-7-3.csv. orl-portraits: the same faces and split, each scaled ×1.75 on a 320×243 grey frame with a hard side light (face box ~25 % of the frame; `FacePipeline.Bench orl-portraits`). lfw-dev: per person, files sorted by name (ordinal), even positions (0, 2, …) train, odd test. "
                 + "Extract (--faces none|detect, --detector default) → TrainHead (defaults) → Predict evaluate --features CACHE --split test. "
                 + "Accuracy and macro recall from metrics.json (test rows in the cache); accuracy_all_test also counts test images without a face as errors.",
         };

@@ -71,6 +71,7 @@ internal static class Program
             }
         });
         root.Subcommands.Add(SyntheticCacheCommand());
+        root.Subcommands.Add(OrlPortraitsCommand());
         return await root.Parse(args).InvokeAsync();
     }
 
@@ -102,6 +103,20 @@ internal static class Program
         command.SetAction(async (parse, token) =>
         {
             await Fixtures.SyntheticFeatureCache.WriteAsync(parse.GetValue(folder)!, parse.GetValue(rows), parse.GetValue(features), parse.GetValue(classes), seed: 1, token);
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary><c>orl-portraits DIR</c>: ORL faces as uncropped side-lit portraits, for the faces section (see <see cref="OrlPortraits"/>).</summary>
+    private static Command OrlPortraitsCommand()
+    {
+        var folder = new Argument<string>("DIR") { Description = "Folder to write the images and orl-portraits.csv into" };
+        var orl = new Option<string>("--orl") { Description = "ORL folder [default: data/orl-faces]", DefaultValueFactory = _ => "data/orl-faces" };
+        var command = new Command("orl-portraits", "Write ORL as uncropped portraits (face ~25 % of a 320x243 frame, side light) with the ORL-7/3 manifest") { folder, orl };
+        command.SetAction(parse =>
+        {
+            Console.WriteLine(OrlPortraits.Write(parse.GetValue(orl)!, parse.GetValue(folder)!));
             return 0;
         });
         return command;

@@ -54,6 +54,22 @@ public sealed class DefaultPipelineTests : IDisposable
         Assert.True(accuracy >= TestAccuracyBar, $"lfw-sample test accuracy {accuracy} with the defaults, below {TestAccuracyBar}");
     }
 
+    [Fact]
+    public async Task Auto_gives_an_imagenet_backbone_whole_images_even_on_photos()
+    {
+        string manifest = WriteManifest();
+
+        CliRun extraction = await CliRun.Extract("--manifest", manifest, "--out", temp.Combine("cache"), "--model", "resnet18", "--device", "cpu");
+
+        Assert.Equal(ExitCodes.Success, extraction.ExitCode);
+        Assert.Contains(
+            "faces: auto → whole images for resnet18, an ImageNet backbone without a face template; --faces detect to align faces anyway",
+            extraction.ErrorLines);
+        FeatureCacheReader reader = await FeatureCacheReader.OpenAsync(temp.Combine("cache"));
+        Assert.Equal("none", reader.Identity!.FaceStage);
+        Assert.Equal(36, reader.RowCount);
+    }
+
     /// <summary>A manifest over data/lfw-sample: per person, images in name order, the first four train, the rest test.</summary>
     private string WriteManifest()
     {
