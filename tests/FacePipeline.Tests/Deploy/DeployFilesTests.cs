@@ -16,6 +16,7 @@ namespace FacePipeline.Tests.Deploy;
 public sealed class DeployFilesTests : IDisposable
 {
     private static readonly string Deploy = Path.Combine(TestPaths.RepoRoot, "deploy");
+    private static readonly string Pipeline = Path.Combine(Deploy, "slurm", "pipeline.sh");
 
     private readonly TempFolder temp = new();
 
@@ -66,11 +67,10 @@ public sealed class DeployFilesTests : IDisposable
     }
 
     [Fact]
-    public void The_shell_scripts_parse_and_the_array_asks_for_a_gpu_per_task()
+    public void The_shell_scripts_parse_and_the_batch_files_fix_no_resources()
     {
         string[] scripts = Directory.GetFiles(Deploy, "*.s*", SearchOption.AllDirectories).Where(f => f.EndsWith(".sh", StringComparison.Ordinal) || f.EndsWith(".sbatch", StringComparison.Ordinal)).ToArray();
         string sbatch = File.ReadAllText(Path.Combine(Deploy, "slurm", "extract.sbatch"));
-        string pipeline = File.ReadAllText(Path.Combine(Deploy, "slurm", "pipeline.sh"));
 
         Assert.Equal(5, scripts.Length);
         foreach (string script in scripts)
@@ -79,13 +79,81 @@ public sealed class DeployFilesTests : IDisposable
             Assert.True(code == 0, $"bash -n {script}: {output}");
         }
 
-        Assert.Matches(@"(?m)^#SBATCH --array=0-\d+%\d+$", sbatch);
-        Assert.Matches(@"(?m)^#SBATCH --gres=gpu:1$", sbatch);
+        // Resources come from the submitter; a fixed GPU, CPU, memory or time line would be refused by (or waste)
+        // a cluster that has other nodes.
+        foreach (string file in Directory.GetFiles(Path.Combine(Deploy, "slurm"), "*.sbatch"))
+        {
+            Assert.DoesNotMatch(@"(?m)^#SBATCH +--(gres|gpus|cpus-per-task|mem|time|partition|array)", File.ReadAllText(file));
+        }
+
         Assert.Contains("--shard auto --shard-count \"$SHARDS\"", sbatch, StringComparison.Ordinal);
         Assert.DoesNotContain("SLURM_ARRAY_TASK_COUNT", sbatch.Split('\n').Where(l => !l.StartsWith('#')), StringComparer.Ordinal);
-        Assert.Contains("--array=\"0-$((SHARDS - 1))%$parallel\"", pipeline, StringComparison.Ordinal);
-        Assert.Contains("--dependency=\"afterok:$extract_job\"", pipeline, StringComparison.Ordinal);
-        Assert.Contains("--dependency=\"afterok:$verify_job\"", pipeline, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Pipeline_asks_for_no_gpu_and_no_sizes_unless_the_submitter_does()
+    {
+        string state = temp.Combine("slurm");
+        (int code, string output) = Run("bash", [Pipeline, "--shards", "4", "--images", "/shared/faces", "--cache", "/shared/cache", "--head", "/shared/head", "--logs", temp.Combine("logs")], RecordOnly(state));
+
+        Assert.True(code == 0, output);
+        string logs = temp.Combine("logs");
+        Assert.Equal(
+            [
+                $"sbatch --parsable --array=0-3%4 --output={logs}/facepipeline-extract-%A_%a.log {Path.Combine(Deploy, "slurm", "extract.sbatch")}",
+                $"sbatch --parsable --dependency=afterok:1000 --kill-on-invalid-dep=yes --output={logs}/facepipeline-verify-%j.log {Path.Combine(Deploy, "slurm", "verify.sbatch")}",
+                $"sbatch --parsable --dependency=afterok:1001 --kill-on-invalid-dep=yes --output={logs}/facepipeline-train-head-%j.log {Path.Combine(Deploy, "slurm", "train-head.sbatch")}",
+            ],
+            File.ReadAllLines(Path.Combine(state, "calls.log")));
+        Assert.Equal(["DEVICE=cpu", "SHARDS=4", "MODEL="], File.ReadAllLines(Path.Combine(state, "1000.env")));
+        Assert.Equal("extract 1000 (array 0-3%4), verify 1001, train-head 1002", output.Trim());
+    }
+
+    [Fact]
+    public void Pipeline_forwards_the_submitters_gpus_cpus_memory_time_partition_and_extra_options()
+    {
+        string state = temp.Combine("slurm");
+        string logs = temp.Combine("logs");
+        (int code, string output) = Run(
+            "bash",
+            [
+                Pipeline, "--shards", "16", "--parallel", "8", "--manifest", "/shared/m.csv", "--cache", "/shared/cache", "--head", "/shared/head",
+                "--partition", "gpu", "--account", "vision", "--gpus", "2", "--cpus", "8", "--mem", "16G", "--time", "12:00:00",
+                "--train-cpus", "4", "--train-mem", "32G", "--train-time", "2:00:00", "--logs", logs, "--array", "3,7", "--", "--qos=high", "--constraint=avx2",
+            ],
+            RecordOnly(state));
+
+        Assert.True(code == 0, output);
+        const string common = "--partition=gpu --account=vision --qos=high --constraint=avx2";
+        Assert.Equal(
+            [
+                $"sbatch --parsable {common} --cpus-per-task=8 --mem=16G --time=12:00:00 --gres=gpu:2 --array=3,7%8 --output={logs}/facepipeline-extract-%A_%a.log {Path.Combine(Deploy, "slurm", "extract.sbatch")}",
+                $"sbatch --parsable {common} --dependency=afterok:1000 --kill-on-invalid-dep=yes --output={logs}/facepipeline-verify-%j.log {Path.Combine(Deploy, "slurm", "verify.sbatch")}",
+                $"sbatch --parsable {common} --cpus-per-task=4 --mem=32G --time=2:00:00 --dependency=afterok:1001 --kill-on-invalid-dep=yes --output={logs}/facepipeline-train-head-%j.log {Path.Combine(Deploy, "slurm", "train-head.sbatch")}",
+            ],
+            File.ReadAllLines(Path.Combine(state, "calls.log")));
+        Assert.Equal(["DEVICE=cuda", "SHARDS=16", "MODEL="], File.ReadAllLines(Path.Combine(state, "1000.env")));
+    }
+
+    [Theory]
+    [InlineData("--gpus", "one", "error: --gpus: 'one' is not a whole number; see the header of ")]
+    [InlineData("--shards", "0", "error: --shards: '0' is not a whole number above 0; see the header of ")]
+    [InlineData("--cpus", null, "error: --cpus: needs a value; see the header of ")]
+    [InlineData("--nodes", "2", "error: --nodes: unknown option; see the header of ")]
+    public void Pipeline_refuses_a_bad_option_before_submitting_anything(string option, string? value, string error)
+    {
+        string state = temp.Combine("slurm");
+        List<string> args = [Pipeline, "--shards", "2", "--images", "/x", "--cache", "/c", "--head", "/h", option];
+        if (value is not null)
+        {
+            args.Add(value);
+        }
+
+        (int code, string output) = Run("bash", [.. args], RecordOnly(state));
+
+        Assert.Equal(2, code);
+        Assert.StartsWith(error, output, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(state, "calls.log")));
     }
 
     [Fact]
@@ -105,16 +173,16 @@ public sealed class DeployFilesTests : IDisposable
         string state = temp.Combine("slurm");
         (int code, string output) = Run(
             "bash",
-            [Path.Combine(Deploy, "slurm", "pipeline.sh"), "--shards", "3", "--parallel", "2", "--images", images, "--cache", cache, "--head", temp.Combine("head"), "--model", "resnet18", "--device", "cpu"],
+            [Pipeline, "--shards", "3", "--parallel", "2", "--images", images, "--cache", cache, "--head", temp.Combine("head"), "--model", "resnet18", "--logs", temp.Combine("logs")],
             FakeSlurm(state));
 
         Assert.True(code == 0, output);
         Assert.Equal("extract 1000 (array 0-2%2), verify 1001, train-head 1002", output.Trim());
         Assert.Equal(
             [
-                $"sbatch --parsable --array=0-2%2 {Path.Combine(Deploy, "slurm", "extract.sbatch")}",
-                $"sbatch --parsable --dependency=afterok:1000 {Path.Combine(Deploy, "slurm", "verify.sbatch")}",
-                $"sbatch --parsable --dependency=afterok:1001 {Path.Combine(Deploy, "slurm", "train-head.sbatch")}",
+                $"sbatch --parsable --array=0-2%2 --output={temp.Combine("logs")}/facepipeline-extract-%A_%a.log {Path.Combine(Deploy, "slurm", "extract.sbatch")}",
+                $"sbatch --parsable --dependency=afterok:1000 --kill-on-invalid-dep=yes --output={temp.Combine("logs")}/facepipeline-verify-%j.log {Path.Combine(Deploy, "slurm", "verify.sbatch")}",
+                $"sbatch --parsable --dependency=afterok:1001 --kill-on-invalid-dep=yes --output={temp.Combine("logs")}/facepipeline-train-head-%j.log {Path.Combine(Deploy, "slurm", "train-head.sbatch")}",
             ],
             File.ReadAllLines(Path.Combine(state, "calls.log")));
         Assert.Equal(["0", "0", "0"], new[] { "1000", "1001", "1002" }.Select(id => File.ReadAllText(Path.Combine(state, id + ".status")).Trim()));
@@ -157,7 +225,7 @@ public sealed class DeployFilesTests : IDisposable
         // An image folder with no people: every array task fails with Extract's own one-line error.
         (int code, string output) = Run(
             "bash",
-            [Path.Combine(Deploy, "slurm", "pipeline.sh"), "--shards", "2", "--images", temp.Combine("images"), "--cache", temp.Combine("cache"), "--head", temp.Combine("head"), "--device", "cpu"],
+            [Pipeline, "--shards", "2", "--images", temp.Combine("images"), "--cache", temp.Combine("cache"), "--head", temp.Combine("head"), "--logs", temp.Combine("logs")],
             FakeSlurm(state));
 
         Assert.True(code == 0, output);
@@ -175,6 +243,14 @@ public sealed class DeployFilesTests : IDisposable
         YamlMappingNode mount = Assert.Single(Maps(container, "volumeMounts"));
         Assert.Equal(Text(volume, "name"), Text(mount, "name"));
         Assert.StartsWith(Text(mount, "mountPath") + "/", path, StringComparison.Ordinal);
+    }
+
+    /// <summary>The stand-in sbatch recording its calls without running them.</summary>
+    private Dictionary<string, string> RecordOnly(string state)
+    {
+        Dictionary<string, string> environment = FakeSlurm(state);
+        environment["FAKE_SLURM_RECORD_ONLY"] = "1";
+        return environment;
     }
 
     /// <summary>PATH with the stand-in sbatch/srun first, and the programs of this test build.</summary>
@@ -217,6 +293,8 @@ public sealed class DeployFilesTests : IDisposable
         // The variables a real scheduler would set must come from the stand-in only.
         start.Environment.Remove("SLURM_ARRAY_TASK_ID");
         start.Environment.Remove("JOB_COMPLETION_INDEX");
+        start.Environment.Remove("DEVICE");
+        start.Environment.Remove("MODEL");
         using Process process = Process.Start(start)!;
         Task<string> error = process.StandardError.ReadToEndAsync();
         string output = process.StandardOutput.ReadToEnd();
