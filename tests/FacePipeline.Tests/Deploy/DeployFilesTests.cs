@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using FacePipeline.Cli;
 using FacePipeline.FeatureCache;
 using FacePipeline.Tests.TestSupport;
@@ -277,30 +276,8 @@ public sealed class DeployFilesTests : IDisposable
         };
     }
 
-    private static (int Code, string Output) Run(string program, string[] args, Dictionary<string, string>? environment)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        foreach ((string name, string value) in environment ?? [])
-        {
-            start.Environment[name] = value;
-        }
-
-        // The variables a real scheduler would set must come from the stand-in only.
-        start.Environment.Remove("SLURM_ARRAY_TASK_ID");
-        start.Environment.Remove("JOB_COMPLETION_INDEX");
-        start.Environment.Remove("DEVICE");
-        start.Environment.Remove("MODEL");
-        using Process process = Process.Start(start)!;
-        Task<string> error = process.StandardError.ReadToEndAsync();
-        string output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, output + error.Result);
-    }
+    private static (int Code, string Output) Run(string program, string[] args, Dictionary<string, string>? environment) =>
+        ProcessRun.Run(program, args, environment, null);
 
     private static async Task<Dictionary<string, FeatureRow>> ReadAsync(string cache)
     {
