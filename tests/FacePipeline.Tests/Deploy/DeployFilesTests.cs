@@ -2,15 +2,14 @@ using FacePipeline.Cli;
 using FacePipeline.FeatureCache;
 using FacePipeline.Tests.TestSupport;
 using Xunit;
-using YamlDotNet.RepresentationModel;
 
 namespace FacePipeline.Tests.Deploy;
 
 /// <summary>
-/// The scheduler files in <c>deploy/</c>: the Kubernetes manifests parse (YamlDotNet) and declare what a sharded,
-/// retried GPU extraction needs; the Slurm scripts pass <c>bash -n</c>; and the Slurm pipeline runs here for real,
-/// against 4 ORL people with the bundled ResNet18, under a stand-in <c>sbatch</c>/<c>srun</c> that sets
-/// <c>SLURM_ARRAY_TASK_ID</c> as an array would.
+/// The Slurm files in <c>deploy/</c> without a scheduler: the scripts pass <c>bash -n</c>, <c>pipeline.sh</c> forwards
+/// the submitter's resources to sbatch (a recording stand-in), and the chain runs against 4 ORL people with the bundled
+/// ResNet18 under a stand-in <c>sbatch</c>/<c>srun</c> that sets <c>SLURM_ARRAY_TASK_ID</c> as an array would. On a
+/// real Slurm: <see cref="SlurmPipelineTests"/>; the Kubernetes manifests: <see cref="KubernetesManifestTests"/>.
 /// </summary>
 public sealed class DeployFilesTests : IDisposable
 {
@@ -18,52 +17,6 @@ public sealed class DeployFilesTests : IDisposable
     private static readonly string Pipeline = Path.Combine(Deploy, "slurm", "pipeline.sh");
 
     private readonly TempFolder temp = new();
-
-    [Fact]
-    public void The_extract_job_is_an_indexed_gpu_job_with_per_index_retries_on_a_shared_volume()
-    {
-        List<YamlMappingNode> documents = Load("kubernetes/extract-job.yaml");
-        YamlMappingNode claim = Assert.Single(documents, d => Text(d, "kind") == "PersistentVolumeClaim");
-        YamlMappingNode job = Assert.Single(documents, d => Text(d, "kind") == "Job");
-
-        Assert.Contains("ReadWriteMany", Sequence(claim, "spec", "accessModes"));
-        YamlMappingNode spec = Map(job, "spec");
-        int completions = int.Parse(Text(spec, "completions"), System.Globalization.CultureInfo.InvariantCulture);
-        Assert.Equal("Indexed", Text(spec, "completionMode"));
-        Assert.InRange(int.Parse(Text(spec, "parallelism"), System.Globalization.CultureInfo.InvariantCulture), 1, completions);
-        Assert.True(int.Parse(Text(spec, "backoffLimitPerIndex"), System.Globalization.CultureInfo.InvariantCulture) >= 1);
-        Assert.NotNull(Text(spec, "maxFailedIndexes"));
-        YamlMappingNode pod = Map(spec, "template", "spec");
-        Assert.Equal("Never", Text(pod, "restartPolicy"));
-        YamlMappingNode container = Assert.Single(Maps(pod, "containers"));
-        List<string> command = Sequence(container, "command");
-        Assert.Equal("/app/Extract", command[0]);
-        Assert.Equal("auto", After(command, "--shard"));
-        Assert.Equal(completions.ToString(System.Globalization.CultureInfo.InvariantCulture), After(command, "--shard-count"));
-        Assert.Equal("1", Text(container, "resources", "requests", "nvidia.com/gpu"));
-        Assert.Equal("1", Text(container, "resources", "limits", "nvidia.com/gpu"));
-        AssertOnSharedVolume(pod, container, Text(claim, "metadata", "name"), After(command, "--out"));
-    }
-
-    [Fact]
-    public void The_train_job_verifies_the_same_cache_before_training_on_it()
-    {
-        YamlMappingNode extractJob = Assert.Single(Load("kubernetes/extract-job.yaml"), d => Text(d, "kind") == "Job");
-        List<string> extract = Sequence(Assert.Single(Maps(Map(extractJob, "spec", "template", "spec"), "containers")), "command");
-        YamlMappingNode job = Assert.Single(Load("kubernetes/train-job.yaml"));
-        YamlMappingNode pod = Map(job, "spec", "template", "spec");
-
-        YamlMappingNode verify = Assert.Single(Maps(pod, "initContainers"));
-        YamlMappingNode train = Assert.Single(Maps(pod, "containers"));
-        List<string> verifyCommand = Sequence(verify, "command");
-        List<string> trainCommand = Sequence(train, "command");
-        Assert.Equal(["/app/Extract", "verify", After(extract, "--out")], verifyCommand.Take(3));
-        Assert.Equal(After(extract, "--manifest"), After(verifyCommand, "--manifest"));
-        Assert.Equal("/app/TrainHead", trainCommand[0]);
-        Assert.Equal(After(extract, "--out"), After(trainCommand, "--features"));
-        AssertOnSharedVolume(pod, verify, "facepipeline-data", verifyCommand[2]);
-        AssertOnSharedVolume(pod, train, "facepipeline-data", After(trainCommand, "--features"));
-    }
 
     [Fact]
     public void The_shell_scripts_parse_and_the_batch_files_fix_no_resources()
@@ -235,15 +188,6 @@ public sealed class DeployFilesTests : IDisposable
 
     public void Dispose() => temp.Dispose();
 
-    private static void AssertOnSharedVolume(YamlMappingNode pod, YamlMappingNode container, string claim, string path)
-    {
-        YamlMappingNode volume = Assert.Single(Maps(pod, "volumes"));
-        Assert.Equal(claim, Text(volume, "persistentVolumeClaim", "claimName"));
-        YamlMappingNode mount = Assert.Single(Maps(container, "volumeMounts"));
-        Assert.Equal(Text(volume, "name"), Text(mount, "name"));
-        Assert.StartsWith(Text(mount, "mountPath") + "/", path, StringComparison.Ordinal);
-    }
-
     /// <summary>The stand-in sbatch recording its calls without running them.</summary>
     private Dictionary<string, string> RecordOnly(string state)
     {
@@ -289,50 +233,5 @@ public sealed class DeployFilesTests : IDisposable
         }
 
         return rows;
-    }
-
-    private static List<YamlMappingNode> Load(string relative)
-    {
-        var stream = new YamlStream();
-        using (var reader = new StreamReader(Path.Combine(Deploy, relative)))
-        {
-            stream.Load(reader);
-        }
-
-        return stream.Documents.Select(d => Assert.IsType<YamlMappingNode>(d.RootNode)).ToList();
-    }
-
-    private static YamlMappingNode Map(YamlMappingNode node, params string[] keys)
-    {
-        foreach (string key in keys)
-        {
-            node = Assert.IsType<YamlMappingNode>(node.Children[new YamlScalarNode(key)]);
-        }
-
-        return node;
-    }
-
-    private static IEnumerable<YamlMappingNode> Maps(YamlMappingNode node, string key) =>
-        Assert.IsType<YamlSequenceNode>(node.Children[new YamlScalarNode(key)]).Children.Select(c => Assert.IsType<YamlMappingNode>(c));
-
-    private static List<string> Sequence(YamlMappingNode node, params string[] keys)
-    {
-        YamlMappingNode parent = Map(node, keys[..^1]);
-        return Assert.IsType<YamlSequenceNode>(parent.Children[new YamlScalarNode(keys[^1])]).Children
-            .Select(c => Assert.IsType<YamlScalarNode>(c).Value!)
-            .ToList();
-    }
-
-    private static string Text(YamlMappingNode node, params string[] keys)
-    {
-        YamlMappingNode parent = Map(node, keys[..^1]);
-        return Assert.IsType<YamlScalarNode>(parent.Children[new YamlScalarNode(keys[^1])]).Value!;
-    }
-
-    private static string After(List<string> command, string option)
-    {
-        int index = command.IndexOf(option);
-        Assert.True(index >= 0 && index + 1 < command.Count, $"{option} missing from {string.Join(' ', command)}");
-        return command[index + 1];
     }
 }
