@@ -18,7 +18,8 @@ public sealed partial class SlurmPipelineTests : IClassFixture<PrivateSlurmClust
     /// <summary>The ORL-7/3 bar with ResNet18, as in <c>OrlPipelineTests</c> (measured there; peers 0.967–0.975).</summary>
     private const double TestAccuracyBar = 0.975;
 
-    private static readonly TimeSpan ChainTimeout = TimeSpan.FromMinutes(5);
+    // A guard against a hung chain, not a timing assertion: the whole suite shares the machine with these jobs.
+    private static readonly TimeSpan ChainTimeout = TimeSpan.FromMinutes(10);
     private static readonly string Pipeline = Path.Combine(TestPaths.RepoRoot, "deploy", "slurm", "pipeline.sh");
 
     private readonly PrivateSlurmCluster cluster;
