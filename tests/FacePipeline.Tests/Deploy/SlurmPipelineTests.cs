@@ -45,7 +45,7 @@ public sealed partial class SlurmPipelineTests : IClassFixture<PrivateSlurmClust
         Dictionary<string, (string State, string Reason)> states = cluster.WaitForJobs(ChainTimeout, extract, verify, train);
 
         Assert.Equal(
-            [$"{extract}_0", $"{extract}_1", $"{extract}_2", $"{extract}_3", verify, train],
+            new[] { $"{extract}_0", $"{extract}_1", $"{extract}_2", $"{extract}_3", verify, train }.Order(StringComparer.Ordinal),
             states.Keys.Order(StringComparer.Ordinal));
         Assert.All(states, s => Assert.True(s.Value.State == "COMPLETED", $"{s.Key}: {s.Value.State} ({s.Value.Reason}); {Logs(logs)}"));
         Dictionary<string, string> task = cluster.Job($"{extract}_0").Single().Value;
@@ -121,7 +121,7 @@ public sealed partial class SlurmPipelineTests : IClassFixture<PrivateSlurmClust
         // Nothing doubled: shards 0, 1 and 3 ran once, task 2 twice (failed, then alone), TrainHead once; one part per
         // shard and one row per image.
         Assert.Equal(
-            [$"facepipeline-extract-{extract}_0.log", $"facepipeline-extract-{extract}_1.log", $"facepipeline-extract-{extract}_2.log", $"facepipeline-extract-{extract}_3.log", $"facepipeline-extract-{retry}_2.log"],
+            new[] { $"{extract}_0", $"{extract}_1", $"{extract}_2", $"{extract}_3", $"{retry}_2" }.Select(id => $"facepipeline-extract-{id}.log").Order(StringComparer.Ordinal),
             Directory.GetFiles(logs, "facepipeline-extract-*").Select(Path.GetFileName).Order(StringComparer.Ordinal));
         Assert.Equal([$"facepipeline-train-head-{trainAgain}.log"], Directory.GetFiles(logs, "facepipeline-train-head-*").Select(Path.GetFileName));
         Assert.Equal(4, Directory.GetFiles(cache, "part-shard*of4-*.parquet").Length);
