@@ -171,9 +171,9 @@ async function main() {
   const errors = results.filter((r) => r.error).map((r) => ({ path: images[r.index].path, error: r.error }));
   const nn = nearestNeighbour(images, results);
   const sum = (key) => results.reduce((s, r) => s + (r[key] ?? 0), 0);
-  const faceapi = require('@vladmandic/face-api/package.json');
+  const faceApiPackage = require('@vladmandic/face-api/package.json');
   const result = {
-    tool: `@vladmandic/face-api ${faceapi.version} on @tensorflow/tfjs-backend-wasm ${require('@tensorflow/tfjs-backend-wasm/package.json').version} (Node ${process.version})`,
+    tool: `@vladmandic/face-api ${faceApiPackage.version} on @tensorflow/tfjs-backend-wasm ${require('@tensorflow/tfjs-backend-wasm/package.json').version} (Node ${process.version})`,
     chain: 'SsdMobilenetv1 (minConfidence ' + options.minConfidence + ') -> largest face -> FaceLandmark68Net -> dlib alignment -> FaceRecognitionNet (dlib ResNet, 128-d)',
     backend: loads[0].backend,
     wasm_simd: loads[0].simd,
@@ -238,7 +238,7 @@ async function worker() {
     const described = await new faceapi.DetectSingleFaceLandmarksTask(withDetection, tensor, false).withFaceDescriptor();
     return described.descriptor;
   };
-  const process1 = async (path) => {
+  const describeFile = async (path) => {
     const t0 = performance.now();
     let tensor;
     try {
@@ -255,11 +255,11 @@ async function worker() {
     }
   };
 
-  for (let i = 0; i < workerData.warmup; i++) await process1(workerData.warmupPath);
+  for (let i = 0; i < workerData.warmup; i++) await describeFile(workerData.warmupPath);
   parentPort.postMessage({ ready: true, loadSeconds, backend: tf.getBackend(), threads: wasm.getThreadsCount(), simd: await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT') });
   parentPort.on('message', async (m) => {
     if (m.stop) return;
-    parentPort.postMessage({ index: m.index, ...(await process1(m.path)) });
+    parentPort.postMessage({ index: m.index, ...(await describeFile(m.path)) });
   });
 }
 

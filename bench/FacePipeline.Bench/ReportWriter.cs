@@ -63,7 +63,7 @@ internal static class ReportWriter
         int cores = (int?)p["cores"] ?? 1;
         string loadStart = (string?)p["loadavg_start"] ?? "?";
         string loadEnd = (string?)p["loadavg_end"] ?? "?";
-        md.AppendLine(Invariant($"Measured {p["date"]} by `scripts/bench.sh` (face-api peer section) on {p["cpu"]}, {cores} cores; {p["order"]}. Load average (1, 5, 15 min) {loadStart} at the peer's start, {loadEnd} at the end. Machine-readable: `peer_faceapi` in results.json beside this file."));
+        md.AppendLine(Invariant($"Measured {p["date"]} by `scripts/bench.sh` (face-api peer section) on {p["cpu"]}, {cores} cores; {p["order"]}. Load average (1, 5, 15 min) {loadStart} at the start of the peer's pass, {loadEnd} at its end. Machine-readable: `peer_faceapi` in results.json beside this file."));
         md.AppendLine();
         if ((bool?)p["quick"] == true)
         {
@@ -83,6 +83,7 @@ internal static class ReportWriter
         md.AppendLine();
         md.AppendLine(Invariant($"**Ratio, ours / face-api: {F(Json.Number(p, "ratio_images_per_s"))}× the images/s** ({p["ratio_how"]})."));
         md.AppendLine();
+        md.AppendLine(Invariant($"Training data: {p["training_data"]}.")).AppendLine();
         md.AppendLine(Invariant($"Our head on the same cache (TrainHead defaults → Predict evaluate --split test): accuracy {F(Json.Number(ours, "head_accuracy"))} on the {ours["head_accuracy_count"]} test images with a face, {F(Json.Number(ours, "head_accuracy_all_test"))} counting missed faces as errors; macro recall {F(Json.Number(ours, "head_macro_recall"))} (faces found)."));
         md.AppendLine();
         md.AppendLine(FaceApiEnd);
