@@ -209,7 +209,7 @@ faceapi_runs() {
   printf 'run\textract_s\twall_s\n' > "$faceapi_work/runs.tsv"
   for r in 1 2; do
     if [[ $r -eq 2 ]]; then
-      note "face-api peer: running @vladmandic/face-api on lfw-dev (about 10-15 minutes on 2 loaded cores)"
+      note "face-api peer: running @vladmandic/face-api on lfw-dev (about 20 minutes on 2 loaded cores)"
       node "$faceapi_peer_dir/run.mjs" --lfw "$lfw" --out "$faceapi_work/peer.json" --people "$people" \
         || fail "node $faceapi_peer_dir/run.mjs failed; see the lines above"
     fi
