@@ -8,8 +8,12 @@
 # Extract → TrainHead (defaults) → Predict evaluate --split test (accuracy, macro recall, detection rate, Extract
 # images/s), then in the same run the detectors alone, the face stage alone and bare inference of each backbone.
 #
+# face-api peer (issue 18): @vladmandic/face-api 1.7.15 on tfjs-backend-wasm 4.22 in Node (bench/FaceApiPeer; its
+# packages go into bench/FaceApiPeer/node_modules with npm ci, never into CI's path) on lfw-dev: images/s and 1-NN
+# accuracy, beside Extract --model mobilefacenet --faces detect on the same manifest, run before and after the peer.
+#
 # Usage: scripts/bench.sh [--repeats N] [--quick] [--skip-peer] [--peer-json FILE] [--out-dir DIR]
-#                         [--lfw DIR] [--faces-only] [--skip-faces] [--faces-modes LIST]
+#                         [--lfw DIR] [--faces-only] [--skip-faces] [--faces-modes LIST] [--faceapi-peer] [--skip-faceapi]
 #   --repeats N       timed runs per figure; median, min and max are reported [default: 3; 1 with --quick]
 #   --quick           smoke run: 1 repeat, 120 images, small synthetic sets; writes to bench/work/quick/
 #                     unless --out-dir is given [default: off]
@@ -25,6 +29,10 @@
 #   --skip-faces      leave the faces section out [default: run it]
 #   --faces-modes L   comma-separated face stages to run, of none and detect [default: none,detect]; detect needs
 #                     an Extract with --faces (the script stops with an error when it has none)
+#   --faceapi-peer    run only the face-api peer section (needs lfw-dev, node and npm) and merge it into the existing
+#                     results.json and RESULTS.md of --out-dir, replacing an earlier one [default: off]
+#   --skip-faceapi    leave the face-api peer out of the full run [default: run it when lfw-dev, node and npm are
+#                     there, else skip it with a note]
 #
 # Run it on a quiet machine: the script records the load average at start and end, and timings taken
 # while other processes use the CPU are pessimistic. The full run takes about 10-15 minutes plus the peer.
@@ -42,6 +50,8 @@ lfw=""
 faces_only=0
 skip_faces=0
 faces_modes="none,detect"
+faceapi_only=0
+skip_faceapi=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --repeats) [[ $# -ge 2 && "$2" =~ ^[1-9][0-9]*$ ]] || fail "--repeats: needs a positive integer"; repeats="$2"; shift 2 ;;
@@ -52,6 +62,8 @@ while [[ $# -gt 0 ]]; do
     --lfw) [[ $# -ge 2 ]] || fail "--lfw: needs a folder"; lfw="$2"; shift 2 ;;
     --faces-only) faces_only=1; shift ;;
     --skip-faces) skip_faces=1; shift ;;
+    --faceapi-peer) faceapi_only=1; shift ;;
+    --skip-faceapi) skip_faceapi=1; shift ;;
     --faces-modes) [[ $# -ge 2 && "$2" =~ ^(none|detect)(,(none|detect))*$ ]] || fail "--faces-modes: needs a list of none and detect, e.g. none,detect"; faces_modes="$2"; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) fail "$1: unknown option; see scripts/bench.sh --help" ;;
@@ -61,6 +73,8 @@ done
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 [[ $faces_only -eq 1 && $skip_faces -eq 1 ]] && fail "--faces-only and --skip-faces: pick one"
+[[ $faceapi_only -eq 1 && $skip_faceapi -eq 1 ]] && fail "--faceapi-peer and --skip-faceapi: pick one"
+[[ $faceapi_only -eq 1 && $faces_only -eq 1 ]] && fail "--faceapi-peer and --faces-only: run them one after the other"
 if [[ -n "$lfw" ]]; then
   [[ -d "$lfw" ]] || fail "$lfw: lfw-dev folder not found; pass --lfw DIR"
 elif [[ -d ../shared/data/lfw-dev ]]; then
@@ -89,10 +103,40 @@ train_head=(dotnet "src/TrainHead/bin/Release/$bin/TrainHead.dll")
 predict=(dotnet "src/Predict/bin/Release/$bin/Predict.dll")
 bench=(dotnet "bench/FacePipeline.Bench/bin/Release/$bin/FacePipeline.Bench.dll")
 
+# The lfw-dev protocol: per person, files sorted by name (byte order), even positions train, odd test.
+# lfw_manifest OUT PEOPLE writes it as a manifest (path,label,split); PEOPLE > 0 keeps the first PEOPLE people.
+lfw_manifest() {
+  local out="$1" people="$2"
+  find "$(cd "$lfw" && pwd)" -mindepth 2 -maxdepth 2 -type f ! -name '.*' | LC_ALL=C sort | awk -v people="$people" '
+    BEGIN { print "path,label,split" }
+    /[",]/ { print "error: " $0 ": a comma or quote in the path; rename it" > "/dev/stderr"; exit 2 }
+    { dir = $0; sub(/\/[^\/]*$/, "", dir); label = dir; sub(/^.*\//, "", label)
+      if (!(label in position)) { position[label] = 0; n++ }
+      if (people > 0 && n > people) next
+      print $0 "," label "," (position[label] % 2 == 0 ? "train" : "test"); position[label]++ }' \
+    > "$out"
+}
+
+# timed_extract MANIFEST CACHE LOG EXTRACT-OPTIONS...: a fresh cache; prints "SECONDS WALL", SECONDS being the program's
+# own reported run time (process start excluded; the wall time when its summary line has none).
+timed_extract() {
+  local manifest="$1" cache="$2" log="$3" start wall seconds
+  shift 3
+  rm -rf "$cache"
+  mkdir -p "$(dirname "$log")"
+  start="$(now)"
+  "${extract[@]}" --manifest "$manifest" --out "$cache" --device cpu "$@" > "$log" 2>&1 \
+    || { tail -n 5 "$log" >&2; fail "Extract $* on $manifest failed; see $log"; }
+  wall="$(seconds_since "$start")"
+  seconds="$(grep -oE '\(([0-9.]+) s, device' "$log" | tail -n 1 | grep -oE '[0-9.]+' | head -n 1 || true)"
+  [[ -n "$seconds" ]] || { note "no run time in $log's summary line; using wall time"; seconds="$wall"; }
+  echo "$seconds $wall"
+}
+
 # The faces section's CLI runs: writes $faces_work/runs.tsv and one folder per set × backbone × face stage.
 faces_work="$work/faces"
 faces_runs() {
-  local has_faces=0 modes set backbone mode r dir log seconds start wall
+  local has_faces=0 modes set backbone mode r dir log seconds wall timing
   if "${extract[@]}" --help 2>/dev/null | grep -q -- '--faces'; then has_faces=1; fi
   IFS=, read -r -a modes <<< "$faces_modes"
   if [[ $has_faces -eq 0 ]]; then
@@ -120,15 +164,7 @@ faces_runs() {
   fi
   sets+=(orl-portraits)
   if [[ -n "$lfw" ]]; then
-    # The lfw-dev protocol: per person, files sorted by name (byte order), even positions train, odd test.
-    find "$(cd "$lfw" && pwd)" -mindepth 2 -maxdepth 2 -type f ! -name '.*' | LC_ALL=C sort | awk -v people="$people" '
-      BEGIN { print "path,label,split" }
-      /[",]/ { print "error: " $0 ": a comma or quote in the path; rename it" > "/dev/stderr"; exit 2 }
-      { dir = $0; sub(/\/[^\/]*$/, "", dir); label = dir; sub(/^.*\//, "", label)
-        if (!(label in position)) { position[label] = 0; n++ }
-        if (people > 0 && n > people) next
-        print $0 "," label "," (position[label] % 2 == 0 ? "train" : "test"); position[label]++ }' \
-      > "$faces_work/lfw-dev.csv"
+    lfw_manifest "$faces_work/lfw-dev.csv" "$people"
     sets+=(lfw-dev)
     note "lfw-dev manifest: $(($(wc -l < "$faces_work/lfw-dev.csv") - 1)) images from $lfw -> $faces_work/lfw-dev.csv"
   else
@@ -142,16 +178,10 @@ faces_runs() {
         for mode in "${modes[@]}"; do
           dir="$faces_work/$set-$backbone-$mode"
           log="$dir/extract-$r.log"
-          rm -rf "$dir/cache"
-          mkdir -p "$dir"
           local -a stage=()
           [[ $has_faces -eq 1 ]] && stage=(--faces "$mode")
-          start="$(now)"
-          "${extract[@]}" --manifest "$faces_work/$set.csv" --out "$dir/cache" --model "$backbone" --device cpu "${stage[@]}" > "$log" 2>&1 \
-            || { tail -n 5 "$log" >&2; fail "Extract --model $backbone ${stage[*]} on $set failed; see $log"; }
-          wall="$(seconds_since "$start")"
-          seconds="$(grep -oE '\(([0-9.]+) s, device' "$log" | tail -n 1 | grep -oE '[0-9.]+' | head -n 1 || true)"
-          [[ -n "$seconds" ]] || { note "no run time in $log's summary line; using wall time"; seconds="$wall"; }
+          timing="$(timed_extract "$faces_work/$set.csv" "$dir/cache" "$log" --model "$backbone" "${stage[@]}")"
+          read -r seconds wall <<< "$timing"
           note "faces: $set $backbone ${mode}: extract ${seconds} s (wall ${wall} s), repeat $r/$repeats; $(grep -E '^extract: [0-9]+ new' "$log" | tail -n 1 || true)"
           printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$set" "$backbone" "$mode" "$r" "$seconds" "$wall" "$faces_work/$set.csv" "$dir" >> "$faces_work/runs.tsv"
         done
@@ -170,6 +200,59 @@ faces_runs() {
     done
   done
 }
+
+# The face-api peer section: writes $faceapi_work/{lfw-dev.csv,peer.json,runs.tsv} and ours/ (cache, head, report).
+# Ours runs before and after the peer, so a change in the machine's load during the peer's long pass hits both.
+faceapi_work="$work/faceapi"
+faceapi_peer_dir="bench/FaceApiPeer"
+faceapi_runs() {
+  local people=0 r log timing seconds wall
+  [[ $quick -eq 1 ]] && people=10
+  rm -rf "$faceapi_work"
+  mkdir -p "$faceapi_work"
+  if [[ ! -f "$faceapi_peer_dir/node_modules/.package-lock.json" || "$faceapi_peer_dir/package-lock.json" -nt "$faceapi_peer_dir/node_modules/.package-lock.json" ]]; then
+    note "face-api peer: installing its pinned packages into $faceapi_peer_dir/node_modules (npm ci)"
+    npm ci --prefix "$faceapi_peer_dir" --no-audit --no-fund >&2 || fail "npm ci --prefix $faceapi_peer_dir failed; check that the npm registry is reachable"
+  fi
+  lfw_manifest "$faceapi_work/lfw-dev.csv" "$people"
+  note "face-api peer: lfw-dev manifest: $(($(wc -l < "$faceapi_work/lfw-dev.csv") - 1)) images -> $faceapi_work/lfw-dev.csv"
+  printf 'run\textract_s\twall_s\n' > "$faceapi_work/runs.tsv"
+  for r in 1 2; do
+    if [[ $r -eq 2 ]]; then
+      note "face-api peer: running @vladmandic/face-api on lfw-dev (about 20 minutes on 2 loaded cores)"
+      node "$faceapi_peer_dir/run.mjs" --lfw "$lfw" --out "$faceapi_work/peer.json" --people "$people" \
+        || fail "node $faceapi_peer_dir/run.mjs failed; see the lines above"
+    fi
+    log="$faceapi_work/ours/extract-$r.log"
+    timing="$(timed_extract "$faceapi_work/lfw-dev.csv" "$faceapi_work/ours/cache" "$log" --model mobilefacenet --faces detect)"
+    read -r seconds wall <<< "$timing"
+    note "face-api peer: ours (Extract --model mobilefacenet --faces detect) run $r/2: ${seconds} s (wall ${wall} s)"
+    printf '%s\t%s\t%s\n' "$r" "$seconds" "$wall" >> "$faceapi_work/runs.tsv"
+  done
+  "${train_head[@]}" --features "$faceapi_work/ours/cache" --out "$faceapi_work/ours/head" > "$faceapi_work/ours/train-head.log" 2>&1 \
+    || { tail -n 5 "$faceapi_work/ours/train-head.log" >&2; fail "TrainHead on $faceapi_work/ours/cache failed; see $faceapi_work/ours/train-head.log"; }
+  "${predict[@]}" evaluate --head "$faceapi_work/ours/head" --features "$faceapi_work/ours/cache" --split test --out "$faceapi_work/ours/report" > "$faceapi_work/ours/evaluate.log" 2>&1 \
+    || { tail -n 5 "$faceapi_work/ours/evaluate.log" >&2; fail "Predict evaluate on $faceapi_work/ours failed; see $faceapi_work/ours/evaluate.log"; }
+}
+
+# Whether the face-api peer can run here: prints the reason when it cannot.
+faceapi_missing() {
+  if [[ -z "$lfw" ]]; then echo "no lfw-dev (pass --lfw DIR)"
+  elif ! command -v node > /dev/null || ! command -v npm > /dev/null; then echo "node and npm not found (install Node 20 with npm)"
+  fi
+}
+
+if [[ $faceapi_only -eq 1 ]]; then
+  missing="$(faceapi_missing)"
+  [[ -z "$missing" ]] || fail "face-api peer: $missing"
+  faceapi_runs
+  bench_args=(--only faceapi --faceapi-work "$faceapi_work" --json-out "$out_dir/results.json" --md-out "$out_dir/RESULTS.md" --overwrite)
+  if [[ $quick -eq 1 ]]; then bench_args+=(--quick); fi
+  "${bench[@]}" "${bench_args[@]}"
+  note "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+  note "merged the face-api peer section into $out_dir/results.json and $out_dir/RESULTS.md"
+  exit 0
+fi
 
 faces_args=(--faces-work "$faces_work")
 if [[ -n "$lfw" ]]; then faces_args+=(--lfw "$lfw"); fi
@@ -218,12 +301,21 @@ bench_args=(--repeats "$repeats" --peer-json "$peer_json" --ours-metrics "$cli/r
   --cli-seconds "extract=$extract_s" "extract_rerun=$rerun_s" "train_head=$train_s" "evaluate=$evaluate_s"
   --json-out "$out_dir/results.json" --md-out "$out_dir/RESULTS.md" --overwrite)
 if [[ $quick -eq 1 ]]; then bench_args+=(--quick); fi
-if [[ $skip_faces -eq 1 ]]; then
-  bench_args+=(--only gemm inference variants extract head predict cache-io)
-else
+sections=(gemm inference variants extract head predict cache-io)
+if [[ $skip_faces -eq 0 ]]; then
   faces_runs
   bench_args+=("${faces_args[@]}")
+  sections+=(faces)
 fi
+missing="$(faceapi_missing)"
+if [[ $skip_faceapi -eq 0 && -z "$missing" ]]; then
+  faceapi_runs
+  bench_args+=(--faceapi-work "$faceapi_work")
+  sections+=(faceapi)
+elif [[ $skip_faceapi -eq 0 ]]; then
+  note "face-api peer: skipped, $missing"
+fi
+bench_args+=(--only "${sections[@]}")
 "${bench[@]}" "${bench_args[@]}"
 note "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 note "wrote $out_dir/results.json and $out_dir/RESULTS.md"

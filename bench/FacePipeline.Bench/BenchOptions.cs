@@ -4,7 +4,7 @@ namespace FacePipeline.Bench;
 internal sealed record BenchOptions
 {
     /// <summary>Sections that can be run (<c>--only</c>).</summary>
-    public static IReadOnlyList<string> AllSections { get; } = ["gemm", "inference", "variants", "extract", "head", "predict", "cache-io", "faces"];
+    public static IReadOnlyList<string> AllSections { get; } = ["gemm", "inference", "variants", "extract", "head", "predict", "cache-io", "faces", "faceapi"];
 
     /// <summary>Labelled image folder (one sub-folder per person).</summary>
     public required string Data { get; init; }
@@ -42,8 +42,14 @@ internal sealed record BenchOptions
     /// <summary>Where bench.sh left the faces runs (<c>runs.tsv</c> and one folder per run), or null.</summary>
     public string? FacesWork { get; init; }
 
-    /// <summary>True when only the faces section runs: it is then merged into existing result files.</summary>
-    public bool FacesOnly => Sections.Count == 1 && Sections.Contains("faces");
+    /// <summary>Where bench.sh left the face-api peer's runs (<c>peer.json</c>, <c>runs.tsv</c>, <c>ours/</c>), or null.</summary>
+    public string? FaceApiWork { get; init; }
+
+    /// <summary>
+    /// True when only sections that bench.sh can run on their own (faces, faceapi) run: each is then merged into the
+    /// existing result files, whose other sections stay as they are.
+    /// </summary>
+    public bool MergeOnly => Sections.Count > 0 && Sections.All(s => s is "faces" or "faceapi");
 
     /// <summary>Sections to run.</summary>
     public IReadOnlySet<string> Sections { get; init; } = AllSections.ToHashSet();

@@ -48,9 +48,9 @@ internal sealed class BenchRunner
         }
 
         Directory.CreateDirectory(work);
-        if (options.FacesOnly)
+        if (options.MergeOnly)
         {
-            await FacesOnly();
+            await MergeOnly();
             return;
         }
 
@@ -133,6 +133,13 @@ internal sealed class BenchRunner
             results["faces"] = await new FacesSection(options, Say).RunAsync();
         }
 
+        if (Has("faceapi"))
+        {
+            results["peer_faceapi"] = options.FaceApiWork is null
+                ? new JsonObject { ["source"] = "not run (no --faceapi-work; scripts/bench.sh makes the peer's runs)" }
+                : await new FaceApiPeerSection(options, Say).RunAsync();
+        }
+
         Peer();
         results["gpu"] = "not measured (no GPU on this machine and none lent to this task)";
         results["machine"]!["loadavg_end"] = MachineInfo.LoadAverage();
@@ -141,15 +148,24 @@ internal sealed class BenchRunner
         Say($"bench: done in {clock.Elapsed.TotalMinutes:F1} min; wrote {options.JsonOut} and {options.MarkdownOut}");
     }
 
-    /// <summary>Only the faces section: merged into the existing results.json and RESULTS.md, whose other sections stay as they are.</summary>
-    private async Task FacesOnly()
+    /// <summary>Only the faces and/or faceapi sections: each merged into the existing results.json and RESULTS.md, whose other sections stay as they are.</summary>
+    private async Task MergeOnly()
     {
-        Say($"bench: faces section only; load {MachineInfo.LoadAverage()}; repeats {options.Repeats}{(options.Quick ? ", quick" : string.Empty)}");
+        Say($"bench: {string.Join(" and ", options.Sections.Order(StringComparer.Ordinal))} only; load {MachineInfo.LoadAverage()}; repeats {options.Repeats}{(options.Quick ? ", quick" : string.Empty)}");
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        JsonObject faces = await new FacesSection(options, Say).RunAsync();
-        faces["wall_s"] = Math.Round(clock.Elapsed.TotalSeconds, 1);
-        ReportWriter.MergeFaces(faces, options.JsonOut, options.MarkdownOut);
-        Say($"bench: faces done in {clock.Elapsed.TotalMinutes:F1} min; merged into {options.JsonOut} and {options.MarkdownOut}");
+        if (Has("faces"))
+        {
+            JsonObject faces = await new FacesSection(options, Say).RunAsync();
+            faces["wall_s"] = Math.Round(clock.Elapsed.TotalSeconds, 1);
+            ReportWriter.MergeFaces(faces, options.JsonOut, options.MarkdownOut);
+        }
+
+        if (Has("faceapi"))
+        {
+            ReportWriter.MergeFaceApiPeer(await new FaceApiPeerSection(options, Say).RunAsync(), options.JsonOut, options.MarkdownOut);
+        }
+
+        Say($"bench: done in {clock.Elapsed.TotalMinutes:F1} min; merged into {options.JsonOut} and {options.MarkdownOut}");
     }
 
     private bool Has(string section) => options.Sections.Contains(section);

@@ -20,6 +20,7 @@ internal static class Program
         var cli = new Option<string[]>("--cli-seconds") { Description = "Wall seconds of CLI stages measured by the script, NAME=SECONDS (repeatable) [default: none]", AllowMultipleArgumentsPerToken = true };
         var lfw = new Option<string?>("--lfw") { Description = "lfw-dev folder for the faces section's throughput images [default: none: ORL from --data]", HelpName = "DIR" };
         var facesWork = new Option<string?>("--faces-work") { Description = "Folder with bench.sh's faces runs (runs.tsv) [default: none: throughput only]", HelpName = "DIR" };
+        var faceApiWork = new Option<string?>("--faceapi-work") { Description = "Folder with bench.sh's face-api peer runs (peer.json, runs.tsv, ours/) [default: none: the full run then records the faceapi section as not run, and --only faceapi stops with an error]", HelpName = "DIR" };
         var only = new Option<string[]>("--only")
         {
             Description = $"Run only these sections ({string.Join(", ", BenchOptions.AllSections)}) [default: all]",
@@ -36,7 +37,7 @@ internal static class Program
 
         var root = new RootCommand("FacePipeline benchmark (issue 6): writes results.json and RESULTS.md. Run it through scripts/bench.sh.")
         {
-            data, work, jsonOut, markdownOut, overwrite, repeats, quick, peer, ours, cli, lfw, facesWork, only,
+            data, work, jsonOut, markdownOut, overwrite, repeats, quick, peer, ours, cli, lfw, facesWork, faceApiWork, only,
         };
         root.SetAction(async (parse, token) =>
         {
@@ -59,6 +60,7 @@ internal static class Program
                     CliSeconds = ParseCliSeconds(parse.GetValue(cli) ?? []),
                     Lfw = parse.GetValue(lfw),
                     FacesWork = parse.GetValue(facesWork),
+                    FaceApiWork = parse.GetValue(faceApiWork),
                     Sections = sections.Length > 0 ? sections.ToHashSet() : BenchOptions.AllSections.ToHashSet(),
                 };
                 await new BenchRunner(options, Console.Error).RunAsync(token);

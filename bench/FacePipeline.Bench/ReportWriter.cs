@@ -20,23 +20,74 @@ internal static class ReportWriter
     private const string FacesStart = "<!-- faces section: written by FacePipeline.Bench (faces); a faces-only run replaces it -->";
     private const string FacesEnd = "<!-- end of faces section -->";
 
+    /// <summary>Marks the face-api peer section in RESULTS.md, so a <c>--faceapi-peer</c> run replaces it and leaves the rest as it was.</summary>
+    private const string FaceApiStart = "<!-- face-api peer section: written by FacePipeline.Bench (faceapi); a --faceapi-peer run replaces it -->";
+    private const string FaceApiEnd = "<!-- end of face-api peer section -->";
+
     /// <summary>
     /// Puts <paramref name="faces"/> under <c>faces</c> in the existing results.json (or a new one) and replaces the
     /// marked faces section of RESULTS.md (appending it when there is none); the other sections stay untouched.
     /// </summary>
-    public static void MergeFaces(JsonObject faces, string jsonPath, string markdownPath)
+    public static void MergeFaces(JsonObject faces, string jsonPath, string markdownPath) =>
+        Merge("faces", faces, Faces(faces), FacesStart, FacesEnd, jsonPath, markdownPath);
+
+    /// <summary>The same as <see cref="MergeFaces"/> for the face-api peer, under <c>peer_faceapi</c>.</summary>
+    public static void MergeFaceApiPeer(JsonObject peer, string jsonPath, string markdownPath) =>
+        Merge("peer_faceapi", peer, FaceApiPeer(peer), FaceApiStart, FaceApiEnd, jsonPath, markdownPath);
+
+    private static void Merge(string key, JsonObject value, string section, string startMarker, string endMarker, string jsonPath, string markdownPath)
     {
         JsonObject results = File.Exists(jsonPath) ? JsonNode.Parse(File.ReadAllText(jsonPath)) as JsonObject ?? [] : [];
-        results["faces"] = faces;
+        results[key] = value;
         WriteAtomically(jsonPath, results.ToJsonString(Indented) + "\n");
-        string section = Faces(faces);
         string markdown = File.Exists(markdownPath) ? File.ReadAllText(markdownPath) : "# FacePipeline benchmark results\n\n";
-        int start = markdown.IndexOf(FacesStart, StringComparison.Ordinal);
-        int end = markdown.IndexOf(FacesEnd, StringComparison.Ordinal);
+        int start = markdown.IndexOf(startMarker, StringComparison.Ordinal);
+        int end = markdown.IndexOf(endMarker, StringComparison.Ordinal);
         markdown = start >= 0 && end > start
-            ? markdown[..start] + section + markdown[(end + FacesEnd.Length)..].TrimStart('\n')
+            ? markdown[..start] + section + markdown[(end + endMarker.Length)..].TrimStart('\n')
             : markdown.TrimEnd('\n') + "\n\n" + section;
         WriteAtomically(markdownPath, markdown);
+    }
+
+    private static string FaceApiPeer(JsonObject p)
+    {
+        var md = new StringBuilder();
+        md.AppendLine(FaceApiStart);
+        md.AppendLine("## The face-api peer: @vladmandic/face-api beside Extract with mobilefacenet (issue 18)").AppendLine();
+        if (p["peer"] is not JsonObject peer || p["ours"] is not JsonObject ours)
+        {
+            md.AppendLine(Invariant($"Not run: {p["source"]}.")).AppendLine().AppendLine(FaceApiEnd);
+            return md.ToString();
+        }
+
+        int cores = (int?)p["cores"] ?? 1;
+        string loadStart = (string?)p["loadavg_start"] ?? "?";
+        string loadEnd = (string?)p["loadavg_end"] ?? "?";
+        md.AppendLine(Invariant($"Measured {p["date"]} by `scripts/bench.sh` (face-api peer section) on {p["cpu"]}, {cores} cores; {p["order"]}. Load average (1, 5, 15 min) {loadStart} at the start of the peer's pass, {loadEnd} at its end. Machine-readable: `peer_faceapi` in results.json beside this file."));
+        md.AppendLine();
+        if ((bool?)p["quick"] == true)
+        {
+            md.AppendLine("> **Quick smoke run** (`--quick`): 10 people. Not a measurement to quote.").AppendLine();
+        }
+
+        if (Load(loadStart) > cores * 0.5 || Load(loadEnd) > cores * 0.5)
+        {
+            md.AppendLine(Invariant($"> **Taken under load** ({Load(loadStart):F2} / {Load(loadEnd):F2} on {cores} cores): other processes shared the CPU, so both images/s figures are pessimistic; their ratio comes from one run, ours measured before and after the peer.")).AppendLine();
+        }
+
+        md.AppendLine(Invariant($"Set: {p["set"]}, {p["images"]} images of {p["people"]} people, {p["train_images"]} train / {p["test_images"]} test. Protocol: {p["protocol"]}")).AppendLine();
+        md.AppendLine("| | images/s | faces missed (train / test) | 1-NN accuracy | 1-NN accuracy on faces found | 1-NN macro recall | note |");
+        md.AppendLine("|---|---|---|---|---|---|---|");
+        md.AppendLine(Invariant($"| face-api: {peer["chain"]} | {F(Json.Number(peer, "images_per_s"))} | {peer["no_face_train"]} / {peer["no_face_test"]} | {F(Json.Number(peer, "accuracy"))} | {F(Json.Number(peer, "accuracy_faces_found"))} | {F(Json.Number(peer, "macro_recall"))} | {peer["tool"]}; {peer["workers"]} worker thread(s) × {peer["threads_per_worker"]} WASM thread (SIMD {peer["wasm_simd"]}); pass {F(Json.Number(peer, "pass_s"))} s, model load {F(Json.Number(peer, "model_load_s"))} s apart; {F(Json.Number(peer, "chain_ms_per_image"))} ms chain + {F(Json.Number(peer, "decode_ms_per_image"))} ms decode per image per worker |"));
+        md.AppendLine(Invariant($"| ours: Extract --model {ours["backbone"]} --faces detect | {Figure(ours, "extract_images_per_s")} | {ours["no_face_train"]} / {ours["no_face_test"]} | {F(Json.Number(ours, "nn_accuracy"))} | {F(Json.Number(ours, "nn_accuracy_faces_found"))} | {F(Json.Number(ours, "nn_macro_recall"))} | the program's own time {Figure(ours, "extract_s")} s (process start excluded), session and detector open included; vectors scaled to unit length |"));
+        md.AppendLine();
+        md.AppendLine(Invariant($"**Ratio, ours / face-api: {F(Json.Number(p, "ratio_images_per_s"))}× the images/s** ({p["ratio_how"]})."));
+        md.AppendLine();
+        md.AppendLine(Invariant($"Training data: {p["training_data"]}.")).AppendLine();
+        md.AppendLine(Invariant($"Our head on the same cache (TrainHead defaults → Predict evaluate --split test): accuracy {F(Json.Number(ours, "head_accuracy"))} on the {ours["head_accuracy_count"]} test images with a face, {F(Json.Number(ours, "head_accuracy_all_test"))} counting missed faces as errors; macro recall {F(Json.Number(ours, "head_macro_recall"))} (faces found)."));
+        md.AppendLine();
+        md.AppendLine(FaceApiEnd);
+        return md.ToString();
     }
 
     private static string Faces(JsonObject f)
@@ -254,6 +305,11 @@ internal static class ReportWriter
         if (r["faces"] is JsonObject faces)
         {
             md.Append(Faces(faces));
+        }
+
+        if (r["peer_faceapi"] is JsonObject faceApi)
+        {
+            md.AppendLine().Append(FaceApiPeer(faceApi));
         }
 
         return md.ToString();
