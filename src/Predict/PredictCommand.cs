@@ -102,6 +102,9 @@ public static class PredictCommand
                 throw new UsageException("--min-accuracy must be between 0 and 1");
             }
 
+            string reportFolder = parse.GetValue(output)!;
+            string source = parse.GetValue(features) ?? parse.GetValue(images) ?? parse.GetValue(manifest)!;
+            HeadEvaluation.EnsureReportFolder(reportFolder, parse.GetValue(head)!, source);
             using HeadClassifier classifier = HeadClassifier.Load(CommandRunner.RequireFolder(parse.GetValue(head)!, "head folder"));
             HeadEvaluation evaluation = await GatherAsync(parse, classifier, features, images, manifest, split, topK, model, device, batchSize, io, token);
             if (evaluation.Count == 0)
@@ -109,7 +112,6 @@ public static class PredictCommand
                 throw new UsageException(evaluation.Split is null ? $"{evaluation.Source}: nothing to evaluate" : $"{evaluation.Source}: no rows with split '{evaluation.Split}'");
             }
 
-            string reportFolder = parse.GetValue(output)!;
             ClassificationReport report = evaluation.WriteReport(reportFolder, bar);
             return Summarise(report, reportFolder, bar, io);
         });

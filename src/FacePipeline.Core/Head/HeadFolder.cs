@@ -29,6 +29,9 @@ public static class HeadFolder
     /// <summary>Training curves plot file name.</summary>
     public const string CurvesFileName = "training-curves.png";
 
+    /// <summary>What a head folder is to <see cref="OutputFolderGuard"/>: a folder whose head.json has a format version.</summary>
+    public static OutputFolderKind Kind { get; } = new("head folder", DescriptionFileName, "format_version");
+
     /// <summary>JSON options of head.json and labels.json.</summary>
     public static JsonSerializerOptions JsonOptions => BackboneDescription.JsonOptions;
 
@@ -37,11 +40,13 @@ public static class HeadFolder
     /// <param name="head">The trained head.</param>
     /// <param name="description">Its description.</param>
     /// <param name="overwrite">Replace an existing folder (only once the new one is complete).</param>
+    /// <param name="cacheFolder">The feature cache the head was trained on (never replaced), or null.</param>
     /// <exception cref="HeadException">The folder exists and <paramref name="overwrite"/> is false.</exception>
-    public static void Write(string folder, TrainedHead head, HeadDescription description, bool overwrite)
+    /// <exception cref="OutputFolderException">The folder may not be replaced (<see cref="OutputFolderGuard"/>), or appeared while training without <paramref name="overwrite"/>.</exception>
+    public static void Write(string folder, TrainedHead head, HeadDescription description, bool overwrite, string? cacheFolder = null)
     {
         string target = Path.GetFullPath(folder.TrimEnd('/', '\\'));
-        EnsureWritable(target, overwrite);
+        EnsureWritable(target, overwrite, cacheFolder);
         AtomicFolder.Write(target, staging =>
         {
             using (var model = new HeadModel(head.InputSize, head.Labels.Count, description.Architecture.Dropout))
@@ -69,13 +74,23 @@ public static class HeadFolder
         });
     }
 
-    /// <summary>Fails early (before training) when <paramref name="folder"/> exists and may not be replaced.</summary>
-    public static void EnsureWritable(string folder, bool overwrite)
+    /// <summary>
+    /// Fails early (before training) when <paramref name="folder"/> may not be written: it is the cache, the working
+    /// directory or a folder holding one of them; it exists without <paramref name="overwrite"/>; or, with it, it is
+    /// not a head folder (<see cref="OutputFolderGuard"/>).
+    /// </summary>
+    /// <exception cref="HeadException">The folder exists and <paramref name="overwrite"/> is false.</exception>
+    /// <exception cref="OutputFolderException">The folder may not be replaced.</exception>
+    public static void EnsureWritable(string folder, bool overwrite, string? cacheFolder = null)
     {
+        (string, string)[] inputs = cacheFolder is null ? [] : [(cacheFolder, "feature cache")];
+        OutputFolderGuard.EnsureNotAnInput(folder, Kind, "--out", inputs);
         if (!overwrite && (Directory.Exists(folder) || File.Exists(folder)))
         {
             throw new HeadException($"{folder}: already exists; choose another --out or pass --overwrite to replace it");
         }
+
+        OutputFolderGuard.EnsureReplaceable(folder, Kind, "--out", inputs);
     }
 
     /// <summary>

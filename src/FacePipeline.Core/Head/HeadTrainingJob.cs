@@ -22,7 +22,7 @@ public static class HeadTrainingJob
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(note);
-        HeadFolder.EnsureWritable(headFolder, overwrite);
+        HeadFolder.EnsureWritable(headFolder, overwrite, cacheFolder);
         note($"train-head: {string.Join(", ", Describe(options))}");
 
         long budget = options.MemoryBudgetBytes ?? TrainingMemory.DefaultBudgetBytes();
@@ -38,7 +38,7 @@ public static class HeadTrainingJob
         }
 
         HeadDescription description = HeadDescriptionBuilder.Build(head, data, options, cacheFolder);
-        HeadFolder.Write(headFolder, head, description, overwrite);
+        HeadFolder.Write(headFolder, head, description, overwrite, cacheFolder);
         if (description.SuggestedUnknownThreshold is double threshold)
         {
             note(string.Create(CultureInfo.InvariantCulture, $"train-head: suggested --unknown-threshold {threshold:F4} ({description.UnknownThresholdMethod})"));
