@@ -71,7 +71,7 @@ public static class HeadFolder
             }
 
             File.WriteAllText(Path.Combine(staging, DescriptionFileName), JsonSerializer.Serialize(description with { Files = files }, JsonOptions));
-        });
+        }, replace: overwrite);
     }
 
     /// <summary>
