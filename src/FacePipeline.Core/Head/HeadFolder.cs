@@ -94,53 +94,19 @@ public static class HeadFolder
     }
 
     /// <summary>
-    /// Reads <c>head.json</c> and the label map it names (<see cref="HeadDescription.LabelsFile"/>) of a head folder,
-    /// after verifying the SHA-256 of every file <c>head.json</c> records (hashing <c>weights.bin</c> costs about
-    /// 0.3 s per 100 MB).
+    /// Reads <c>head.json</c> and the label map it names (<see cref="HeadDescription.LabelsFile"/>) of a head folder as
+    /// one consistent version, after verifying the SHA-256 of every file <c>head.json</c> records
+    /// (<see cref="HeadFolderReader"/>).
     /// </summary>
     /// <exception cref="HeadException">Missing, damaged or invalid files, or a label map with a null or duplicate label.</exception>
     public static (HeadDescription Description, IReadOnlyList<string> Labels) ReadDescription(string folder)
     {
-        string descriptionPath = Path.Combine(folder, DescriptionFileName);
-        if (!File.Exists(descriptionPath))
-        {
-            throw new HeadException($"{folder}: not a head folder ({DescriptionFileName} missing); train one with TrainHead");
-        }
-
-        try
-        {
-            HeadDescription description = JsonSerializer.Deserialize<HeadDescription>(File.ReadAllText(descriptionPath), JsonOptions)
-                ?? throw new HeadException($"{descriptionPath}: empty");
-            if (description.FormatVersion != HeadDescription.CurrentFormatVersion)
-            {
-                throw new HeadException($"{descriptionPath}: head format {description.FormatVersion}, this tool reads {HeadDescription.CurrentFormatVersion}; retrain the head");
-            }
-
-            EnsureKnownArchitecture(descriptionPath, description.Architecture);
-            VerifyFiles(folder, descriptionPath, description);
-            // VerifyFiles has checked that the recorded name is a plain file name of the folder with a matching hash.
-            string labelsPath = Path.Combine(folder, description.LabelsFile);
-            string?[] labels = JsonSerializer.Deserialize<string?[]>(File.ReadAllText(labelsPath), JsonOptions)
-                ?? throw new HeadException($"{labelsPath}: empty");
-            CheckLabels(labels, labelsPath);
-            if (labels.Length != description.Architecture.Classes)
-            {
-                throw new HeadException($"{labelsPath}: {labels.Length} labels, but {DescriptionFileName} says {description.Architecture.Classes} classes");
-            }
-
-            return (description, labels!);
-        }
-        catch (JsonException error)
-        {
-            throw new HeadException($"{folder}: invalid head description ({error.Message})", error);
-        }
-        catch (FileNotFoundException error)
-        {
-            throw new HeadException($"{folder}: {Path.GetFileName(error.FileName)} missing; the head folder is incomplete", error);
-        }
+        HeadSnapshot head = HeadFolderReader.Read(folder);
+        return (head.Description, head.Labels);
     }
 
-    private static void EnsureKnownArchitecture(string descriptionPath, HeadArchitecture architecture)
+    /// <summary>Refuses a head architecture this tool does not run.</summary>
+    internal static void EnsureKnownArchitecture(string descriptionPath, HeadArchitecture architecture)
     {
         if (architecture.Kind != HeadDescriptionBuilder.DenseKind
             || architecture.Activation != HeadDescriptionBuilder.HiddenActivation
@@ -153,38 +119,8 @@ public static class HeadFolder
         }
     }
 
-    /// <summary>Every file head.json records must be there with the recorded SHA-256; weights and labels must be recorded.</summary>
-    private static void VerifyFiles(string folder, string descriptionPath, HeadDescription description)
-    {
-        foreach (string required in new[] { description.WeightsFile, description.LabelsFile })
-        {
-            if (!description.Files.ContainsKey(required))
-            {
-                throw new HeadException($"{descriptionPath}: records no SHA-256 for {required}; retrain the head");
-            }
-        }
-
-        foreach ((string name, string sha256) in description.Files)
-        {
-            if (name != Path.GetFileName(name) || name is "." or "..")
-            {
-                throw new HeadException($"{descriptionPath}: '{name}' is not a file name of the head folder; retrain the head");
-            }
-
-            string path = Path.Combine(folder, name);
-            if (!File.Exists(path))
-            {
-                throw new HeadException($"{path}: missing; the head folder is incomplete (restore it or retrain the head)");
-            }
-
-            if (!string.Equals(ContentHash.OfFile(path), sha256, StringComparison.OrdinalIgnoreCase))
-            {
-                throw new HeadException($"{path}: its SHA-256 differs from the one head.json records (damaged or edited since training); restore the head folder or retrain it");
-            }
-        }
-    }
-
-    private static void CheckLabels(string?[] labels, string labelsPath)
+    /// <summary>Refuses a label map with a null, empty or duplicate label.</summary>
+    internal static void CheckLabels(string?[] labels, string labelsPath)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < labels.Length; i++)
