@@ -31,6 +31,11 @@ public static class ExtractCommand
     {
         ShardSpec shardSpec = ResolveShard(parse.GetValue(o.Shard), parse.GetValue(o.ShardCount));
         IReadOnlyList<LabelledImage> set = CommonOptions.ReadImageSet(parse.GetValue(o.Images), parse.GetValue(o.Manifest), excludedFolder: parse.GetValue(o.Output));
+        foreach (string caseWarning in LabelRules.CaseOnlyWarnings(set.Select(i => i.Label!)))
+        {
+            io.WriteNote(caseWarning);
+        }
+
         Backbone backbone = BackboneCatalog.Default().Resolve(parse.GetValue(o.Model), out string? notice);
         if (notice is not null)
         {

@@ -31,7 +31,13 @@ public static class ImageFolderReader
         {
             if (visited.Add(RealPath(personFolder)))
             {
-                AddFiles(fullRoot, personFolder, Path.GetFileName(personFolder), visited, images);
+                string label = LabelRules.Normalize(Path.GetFileName(personFolder));
+                if (LabelRules.Problem(label) is string problem)
+                {
+                    throw new ImageSetException($"{personFolder}: {problem}; rename the folder");
+                }
+
+                AddFiles(fullRoot, personFolder, label, visited, images);
             }
         }
 

@@ -37,7 +37,7 @@ public static class ManifestReader
             {
                 long line = csv.LineNumber;
                 string path = csv.GetString(pathIndex) ?? string.Empty;
-                string label = (csv.GetString(labelIndex) ?? string.Empty).Trim();
+                string label = LabelRules.Normalize(csv.GetString(labelIndex) ?? string.Empty);
                 string? split = splitIndex >= 0 ? NullIfEmpty(csv.GetString(splitIndex)?.Trim()) : null;
                 if (path.Length == 0)
                 {
@@ -47,6 +47,11 @@ public static class ManifestReader
                 if (requireLabels && label.Length == 0)
                 {
                     throw new ImageSetException($"{csvPath}:{line}: empty label for '{path}'");
+                }
+
+                if (LabelRules.Problem(label) is string problem)
+                {
+                    throw new ImageSetException($"{csvPath}:{line}: {problem}; rename the person");
                 }
 
                 string fullPath = Path.GetFullPath(Path.IsPathRooted(path) ? path : Path.Combine(root, path));

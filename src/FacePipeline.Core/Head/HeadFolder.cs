@@ -119,14 +119,16 @@ public static class HeadFolder
         }
     }
 
-    /// <summary>Refuses a label map with a null, empty or duplicate label.</summary>
+    /// <summary>Normalises the labels (<see cref="LabelRules"/>) and refuses a label map with a null, empty, reserved or duplicate label.</summary>
     internal static void CheckLabels(string?[] labels, string labelsPath)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < labels.Length; i++)
         {
+            labels[i] = labels[i] is null ? null : LabelRules.Normalize(labels[i]!);
             string problem = string.IsNullOrEmpty(labels[i]) ? $"label {i} is null or empty"
                 : !seen.Add(labels[i]!) ? $"label '{labels[i]}' appears twice"
+                : LabelRules.Problem(labels[i]!) is string reserved ? reserved
                 : string.Empty;
             if (problem.Length > 0)
             {

@@ -28,6 +28,11 @@ public static class HeadTrainingJob
         long budget = options.MemoryBudgetBytes ?? TrainingMemory.DefaultBudgetBytes();
         TrainingSet data = await TrainingSet.LoadAsync(cacheFolder, options.Streaming, budget, cancellationToken);
         note($"train-head: {data.Count} rows ({data.TestRowsSkipped} test rows left out), {data.Labels.Count} labels, {data.FeatureLength} features from {data.Identity}");
+        foreach (string warning in Dataset.LabelRules.CaseOnlyWarnings(data.Labels))
+        {
+            note(warning);
+        }
+
         note(DescribeMemory(data, options, budget));
         var clock = Stopwatch.StartNew();
         using TrainedHead head = HeadTrainer.Train(data, options, e => note(FormatEpoch(e, options.Epochs)), cancellationToken);
