@@ -62,7 +62,13 @@ public static class ExtractCommand
             BatchSize = CommonOptions.BatchSizeFor(parse, o.BatchSize, backbone),
             Shard = shardSpec,
             Rebuild = parse.GetValue(o.Rebuild),
+            Unlabelled = parse.GetValue(o.Images) is string folder ? ImageFolderReader.TopLevelFiles(folder) : [],
         };
+        if (options.Unlabelled.Count > 0)
+        {
+            io.WriteNote($"extract: skipping {options.Unlabelled.Count} file(s) at the top level of {parse.GetValue(o.Images)}: a file needs a person folder for its label; they are listed in errors.csv");
+        }
+
         return await ExtractAsync(backbone, choice.Detector, parse.GetValue(o.Device)!, options, parse.GetValue(o.Strict), io, token);
     }
 

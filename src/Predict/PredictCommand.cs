@@ -149,7 +149,9 @@ public static class PredictCommand
         else
         {
             PredictionCsvWriter.Write(outPath, run.Predictions, run.Failures, k);
-            io.WriteNote($"predict: {run.Predictions.Count} predicted, {run.Failures.Count} failed; written to {outPath}");
+            int images = run.Predictions.Select(p => p.Path).Distinct(StringComparer.Ordinal).Count();
+            int withoutFace = run.Predictions.Count(p => p.NoFace);
+            io.WriteNote($"predict: {images} image(s) read, {run.Predictions.Count - withoutFace} face(s) predicted, {withoutFace} image(s) without a face, {run.Failures.Count} failed; written to {outPath}");
         }
 
         if (strict && run.Failures.Count > 0)
