@@ -31,6 +31,11 @@ public static class ExtractCommand
     {
         ShardSpec shardSpec = ResolveShard(parse.GetValue(o.Shard), parse.GetValue(o.ShardCount));
         IReadOnlyList<LabelledImage> set = CommonOptions.ReadImageSet(parse.GetValue(o.Images), parse.GetValue(o.Manifest), excludedFolder: parse.GetValue(o.Output));
+        foreach (string caseWarning in LabelRules.CaseOnlyWarnings(set.Select(i => i.Label!)))
+        {
+            io.WriteNote(caseWarning);
+        }
+
         Backbone backbone = BackboneCatalog.Default().Resolve(parse.GetValue(o.Model), out string? notice);
         if (notice is not null)
         {
@@ -57,7 +62,13 @@ public static class ExtractCommand
             BatchSize = CommonOptions.BatchSizeFor(parse, o.BatchSize, backbone),
             Shard = shardSpec,
             Rebuild = parse.GetValue(o.Rebuild),
+            Unlabelled = parse.GetValue(o.Images) is string folder ? ImageFolderReader.TopLevelFiles(folder) : [],
         };
+        if (options.Unlabelled.Count > 0)
+        {
+            io.WriteNote($"extract: skipping {options.Unlabelled.Count} file(s) at the top level of {parse.GetValue(o.Images)}: a file needs a person folder for its label; they are listed in errors.csv");
+        }
+
         return await ExtractAsync(backbone, choice.Detector, parse.GetValue(o.Device)!, options, parse.GetValue(o.Strict), io, token);
     }
 

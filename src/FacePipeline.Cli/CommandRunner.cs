@@ -67,10 +67,12 @@ public static class CommandRunner
         }
     }
 
-    /// <summary>Fails with a usage error unless <paramref name="path"/> is an existing file.</summary>
+    /// <summary>Fails with a usage error unless <paramref name="path"/> is an existing file; a folder is named as one.</summary>
     public static string RequireFile(string path, string what)
     {
-        return File.Exists(path) ? path : throw new UsageException($"{path}: {what} not found");
+        return File.Exists(path) ? path
+            : Directory.Exists(path) ? throw new UsageException($"{path}: is a folder, not a file ({what}); give a file{(what == "image" ? ", or the folder with --images" : string.Empty)}")
+            : throw new UsageException($"{path}: {what} not found");
     }
 
     /// <summary>Fails with a usage error unless <paramref name="path"/> is an existing folder.</summary>

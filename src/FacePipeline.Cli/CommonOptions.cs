@@ -68,7 +68,7 @@ public static class CommonOptions
         }
 
         return images is not null
-            ? ImageFolderReader.Read(CommandRunner.RequireFolder(images, "image folder"), excludedFolder)
+            ? ImageFolderReader.Read(CommandRunner.RequireFolder(images, "image folder"), excludedFolder, includeTopLevel: !requireLabels)
             : ManifestReader.Read(CommandRunner.RequireFile(manifest!, "manifest"), requireLabels);
     }
 

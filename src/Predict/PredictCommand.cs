@@ -14,7 +14,7 @@ namespace FacePipeline.Cli.Predict;
 public static class PredictCommand
 {
     /// <summary>Entry point.</summary>
-    public static Task<int> Main(string[] args) => RunAsync(args, CommandIo.Console);
+    public static Task<int> Main(string[] args) => CommandRunner.MainAsync(RunAsync, args);
 
     /// <summary>Runs the program with the given output streams (tests call this in-process).</summary>
     public static Task<int> RunAsync(string[] args, CommandIo io, CancellationToken cancellationToken = default)
@@ -102,6 +102,9 @@ public static class PredictCommand
                 throw new UsageException("--min-accuracy must be between 0 and 1");
             }
 
+            string reportFolder = parse.GetValue(output)!;
+            string source = parse.GetValue(features) ?? parse.GetValue(images) ?? parse.GetValue(manifest)!;
+            HeadEvaluation.EnsureReportFolder(reportFolder, parse.GetValue(head)!, source);
             using HeadClassifier classifier = HeadClassifier.Load(CommandRunner.RequireFolder(parse.GetValue(head)!, "head folder"));
             HeadEvaluation evaluation = await GatherAsync(parse, classifier, features, images, manifest, split, topK, model, device, batchSize, io, token);
             if (evaluation.Count == 0)
@@ -109,7 +112,6 @@ public static class PredictCommand
                 throw new UsageException(evaluation.Split is null ? $"{evaluation.Source}: nothing to evaluate" : $"{evaluation.Source}: no rows with split '{evaluation.Split}'");
             }
 
-            string reportFolder = parse.GetValue(output)!;
             ClassificationReport report = evaluation.WriteReport(reportFolder, bar);
             return Summarise(report, reportFolder, bar, io);
         });
@@ -147,7 +149,9 @@ public static class PredictCommand
         else
         {
             PredictionCsvWriter.Write(outPath, run.Predictions, run.Failures, k);
-            io.WriteNote($"predict: {run.Predictions.Count} predicted, {run.Failures.Count} failed; written to {outPath}");
+            int images = run.Predictions.Select(p => p.Path).Distinct(StringComparer.Ordinal).Count();
+            int withoutFace = run.Predictions.Count(p => p.NoFace);
+            io.WriteNote($"predict: {images} image(s) read, {run.Predictions.Count - withoutFace} face(s) predicted, {withoutFace} image(s) without a face, {run.Failures.Count} failed; written to {outPath}");
         }
 
         if (strict && run.Failures.Count > 0)

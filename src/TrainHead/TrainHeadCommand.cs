@@ -8,7 +8,7 @@ namespace FacePipeline.Cli.TrainHead;
 public static class TrainHeadCommand
 {
     /// <summary>Entry point.</summary>
-    public static Task<int> Main(string[] args) => RunAsync(args, CommandIo.Console);
+    public static Task<int> Main(string[] args) => CommandRunner.MainAsync(RunAsync, args);
 
     /// <summary>Runs the program with the given output streams (tests call this in-process).</summary>
     public static Task<int> RunAsync(string[] args, CommandIo io, CancellationToken cancellationToken = default)

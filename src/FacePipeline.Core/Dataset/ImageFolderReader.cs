@@ -2,7 +2,7 @@ namespace FacePipeline.Dataset;
 
 /// <summary>
 /// Reads a labelled image folder: one sub-folder per person (the folder name is the label), any depth of files below
-/// it. Every regular file counts (the decoder judges the content); hidden files and folders are skipped. Symbolic
+/// it. Files directly in the folder have no label: prediction takes them, Extract lists them as skipped. Every regular file counts (the decoder judges the content); hidden files and folders are skipped. Symbolic
 /// links are followed, but each real folder is entered at most once (in ordinal path order), so a link loop or a link
 /// to a parent folder adds nothing and cannot make the walk endless.
 /// </summary>
@@ -11,8 +11,9 @@ public static class ImageFolderReader
     /// <summary>Lists the images under <paramref name="root"/>, sorted by relative path (ordinal).</summary>
     /// <param name="root">The image folder.</param>
     /// <param name="excludedFolder">A folder not to scan even when it lies inside <paramref name="root"/> (the output folder).</param>
+    /// <param name="includeTopLevel">Also list the files directly in <paramref name="root"/>, without a label (prediction); otherwise they are left out (<see cref="TopLevelFiles"/>).</param>
     /// <exception cref="ImageSetException">The folder is missing or has no labelled files.</exception>
-    public static IReadOnlyList<LabelledImage> Read(string root, string? excludedFolder = null)
+    public static IReadOnlyList<LabelledImage> Read(string root, string? excludedFolder = null, bool includeTopLevel = false)
     {
         string fullRoot = Path.GetFullPath(root);
         if (!Directory.Exists(fullRoot))
@@ -27,22 +28,40 @@ public static class ImageFolderReader
         }
 
         var images = new List<LabelledImage>();
+        if (includeTopLevel)
+        {
+            images.AddRange(Entries(fullRoot, directories: false).Select(f => new LabelledImage(Path.GetFileName(f), f, null, null)));
+        }
+
         foreach (string personFolder in Entries(fullRoot, directories: true))
         {
             if (visited.Add(RealPath(personFolder)))
             {
-                AddFiles(fullRoot, personFolder, Path.GetFileName(personFolder), visited, images);
+                string label = LabelRules.Normalize(Path.GetFileName(personFolder));
+                if (LabelRules.Problem(label) is string problem)
+                {
+                    throw new ImageSetException($"{personFolder}: {problem}; rename the folder");
+                }
+
+                AddFiles(fullRoot, personFolder, label, visited, images);
             }
         }
 
         if (images.Count == 0)
         {
-            throw new ImageSetException($"{root}: no images found (expected one sub-folder per person, named after the person)");
+            int loose = TopLevelFiles(fullRoot).Count;
+            throw new ImageSetException(loose == 0
+                ? $"{root}: no images found (expected one sub-folder per person, named after the person)"
+                : $"{root}: no images in person folders, only {loose} file(s) at the top level, which have no label; put each person's images in a sub-folder named after the person");
         }
 
         images.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
         return images;
     }
+
+    /// <summary>The visible files directly in <paramref name="root"/> (relative names, ordinal order): they have no person folder, hence no label.</summary>
+    public static IReadOnlyList<string> TopLevelFiles(string root) =>
+        Directory.Exists(root) ? Entries(Path.GetFullPath(root), directories: false).Select(f => Path.GetFileName(f)).ToList() : [];
 
     private static void AddFiles(string root, string folder, string label, HashSet<string> visited, List<LabelledImage> images)
     {

@@ -4,7 +4,8 @@ namespace FacePipeline.Dataset;
 
 /// <summary>
 /// Reads a CSV manifest with header <c>path,label[,split]</c>. Paths are relative to the CSV's folder or absolute;
-/// quoting follows RFC 4180 (paths with commas, quotes, spaces or any Unicode work).
+/// quoting follows RFC 4180 (paths with commas, quotes, spaces or any Unicode work). A backslash in a path is a folder
+/// separator, for the cache key and the file opened alike; two rows naming one file are refused.
 /// </summary>
 public static class ManifestReader
 {
@@ -22,7 +23,7 @@ public static class ManifestReader
         string root = Path.GetDirectoryName(Path.GetFullPath(csvPath))!;
         var options = CsvReaderOptions.Default with { Separator = ',', TrackLineNumbers = true, SkipEmptyLines = true };
         var images = new List<LabelledImage>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
         try
         {
             using CsvReader csv = CsvReader.FromFile(csvPath, options);
@@ -37,7 +38,7 @@ public static class ManifestReader
             {
                 long line = csv.LineNumber;
                 string path = csv.GetString(pathIndex) ?? string.Empty;
-                string label = (csv.GetString(labelIndex) ?? string.Empty).Trim();
+                string label = LabelRules.Normalize(csv.GetString(labelIndex) ?? string.Empty);
                 string? split = splitIndex >= 0 ? NullIfEmpty(csv.GetString(splitIndex)?.Trim()) : null;
                 if (path.Length == 0)
                 {
@@ -49,11 +50,20 @@ public static class ManifestReader
                     throw new ImageSetException($"{csvPath}:{line}: empty label for '{path}'");
                 }
 
-                string fullPath = Path.GetFullPath(Path.IsPathRooted(path) ? path : Path.Combine(root, path));
-                string relative = Path.IsPathRooted(path) ? fullPath : path.Replace('\\', '/');
-                if (!seen.Add(fullPath))
+                if (LabelRules.Problem(label) is string problem)
                 {
-                    throw new ImageSetException($"{csvPath}:{line}: '{path}' is listed twice");
+                    throw new ImageSetException($"{csvPath}:{line}: {problem}; rename the person");
+                }
+
+                // One rule for the key and the file opened: a backslash separates folders (manifests made on Windows).
+                string portable = path.Replace('\\', '/');
+                string fullPath = Path.GetFullPath(Path.IsPathRooted(portable) ? portable : Path.Combine(root, portable));
+                string relative = Path.IsPathRooted(portable) ? fullPath : portable;
+                if (!seen.TryAdd(fullPath, path))
+                {
+                    throw new ImageSetException(seen[fullPath] == path || !seen[fullPath].Contains('\\', StringComparison.Ordinal) && !path.Contains('\\', StringComparison.Ordinal)
+                        ? $"{csvPath}:{line}: '{path}' is listed twice"
+                        : $"{csvPath}:{line}: '{path}' and '{seen[fullPath]}' name the same image (a backslash separates folders in a manifest); list it once");
                 }
 
                 images.Add(new LabelledImage(relative, fullPath, NullIfEmpty(label), split));

@@ -6,6 +6,7 @@ using FacePipeline.Faces;
 using FacePipeline.Head;
 using FacePipeline.Prediction;
 using FacePipeline.Reporting;
+using FacePipeline.Storage;
 
 namespace FacePipeline.Evaluation;
 
@@ -19,6 +20,7 @@ public sealed class HeadEvaluation
     private readonly List<IReadOnlyList<string>> ranked = [];
     private readonly List<FacePrediction> scored = [];
     private readonly Dictionary<int, FaceCrop> wrongCrops = [];
+    private readonly List<(string Path, string What)> inputs = [];
 
     private HeadEvaluation(HeadClassifier head, string source, string? split, int topK)
     {
@@ -26,7 +28,12 @@ public sealed class HeadEvaluation
         Source = source;
         Split = split;
         TopK = topK;
+        inputs.Add((head.Folder, "head folder"));
+        inputs.Add((source, "labelled set"));
     }
+
+    /// <summary>What an evaluation report folder is to <see cref="OutputFolderGuard"/>: a folder whose metrics.json has per-label counts.</summary>
+    public static OutputFolderKind ReportKind { get; } = new("report folder", "metrics.json", "per_label_counts");
 
     /// <summary>The head evaluated.</summary>
     public HeadClassifier Head { get; }
@@ -81,6 +88,7 @@ public sealed class HeadEvaluation
     {
         var evaluation = new HeadEvaluation(head, Path.GetFullPath(source), split, topK);
         IReadOnlyList<LabelledImage> wanted = images.Where(i => DatasetSplit.Matches(i.Split, split)).ToList();
+        evaluation.inputs.AddRange(wanted.Select(i => Path.GetDirectoryName(i.FullPath)!).Distinct(StringComparer.Ordinal).Select(d => (d, "image folder")));
         // The face Extract would keep; an image without a face counts as a wrong answer (its label is "no face").
         await foreach ((LabelledImage image, FacePrediction? prediction, string? failure, FeaturizedImage result) in HeadPredictor.PredictImagesAsync(
             head, session, wanted, batchSize, topK, null, faces, everyFace: false, cancellationToken))
@@ -151,9 +159,19 @@ public sealed class HeadEvaluation
         ["min_accuracy"] = minAccuracy,
     };
 
-    /// <summary>Scores the samples and writes the report folder (see <see cref="EvaluationReportWriter"/>).</summary>
+    /// <summary>
+    /// Fails early, before scoring, when <paramref name="reportFolder"/> may not be replaced by a report: it is not one of
+    /// ours, or it is (or holds) the working directory, the head or the labelled set (<see cref="OutputFolderGuard"/>).
+    /// </summary>
+    /// <exception cref="OutputFolderException">It may not be replaced.</exception>
+    public static void EnsureReportFolder(string reportFolder, string headFolder, string source) =>
+        OutputFolderGuard.EnsureReplaceable(reportFolder, ReportKind, "--out", [(headFolder, "head folder"), (source, "labelled set")]);
+
+    /// <summary>Scores the samples and writes the report folder (see <see cref="EvaluationReportWriter"/>) once <see cref="OutputFolderGuard"/> allows it.</summary>
+    /// <exception cref="OutputFolderException">The folder may not be replaced.</exception>
     public ClassificationReport WriteReport(string reportFolder, double? minAccuracy)
     {
+        OutputFolderGuard.EnsureReplaceable(reportFolder, ReportKind, "--out", inputs);
         ClassificationReport report = Score();
         EvaluationReportWriter.Write(reportFolder, report, Misclassified(), Context(minAccuracy), RenderMisclassifiedSheet());
         return report;

@@ -23,6 +23,15 @@ public sealed record ExtractionOptions
     /// </summary>
     public Faces.FaceStage FaceStage { get; init; } = Faces.FaceStage.None;
 
+    /// <summary>
+    /// Files of the input that have no label (directly in the image folder, outside any person folder): not extracted,
+    /// listed in errors.csv with <see cref="UnlabelledReason"/>.
+    /// </summary>
+    public IReadOnlyList<string> Unlabelled { get; init; } = [];
+
+    /// <summary>The errors.csv reason of an <see cref="Unlabelled"/> file.</summary>
+    public const string UnlabelledReason = "at the top level of the image folder, outside any person folder, so it has no label; move it into a folder named after the person";
+
     /// <summary>Drop this shard's cached rows first, even when they come from another backbone.</summary>
     public bool Rebuild { get; init; }
 }

@@ -108,7 +108,7 @@ public sealed class Extractor
         CancellationToken cancellationToken)
     {
         List<LabelledImage> images = options.Images.Where(image => options.Shard.Contains(image.Path)).ToList();
-        var failures = new List<ImageFailure>();
+        var failures = options.Unlabelled.Where(options.Shard.Contains).Select(p => new ImageFailure(p, ExtractionOptions.UnlabelledReason)).ToList();
         Dictionary<string, HashedImage> wanted = HashImages(images, failures, cancellationToken);
 
         var toCompute = new List<HashedImage>();

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using FacePipeline.Dataset;
 using Parquet;
 using Parquet.Schema;
 
@@ -179,6 +180,13 @@ public sealed class FeatureCacheReader
             if (paths[i] is null || labels[i] is null || hashes[i] is null)
             {
                 throw new FeatureCacheException($"{part.FilePath}: row {firstRow + i} has no {(paths[i] is null ? "path" : labels[i] is null ? "label" : "sha256")}; delete the part and re-run Extract");
+            }
+
+            // Caches written before labels were normalised may hold NFD labels: they read as the NFC person.
+            labels[i] = LabelRules.Normalize(labels[i]!);
+            if (LabelRules.Problem(labels[i]!) is string problem)
+            {
+                throw new FeatureCacheException($"{part.FilePath}: row {firstRow + i}: {problem}; rename the person and re-run Extract into a new --out");
             }
         }
 

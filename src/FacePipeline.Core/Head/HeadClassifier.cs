@@ -29,30 +29,25 @@ public sealed class HeadClassifier : IDisposable
     /// <summary>Labels in class-index order.</summary>
     public IReadOnlyList<string> Labels { get; }
 
-    /// <summary>Loads a head folder (CPU).</summary>
+    /// <summary>Loads a head folder (CPU) as one consistent version (<see cref="HeadFolderReader"/>): the weights come from the bytes whose hash was checked.</summary>
     /// <exception cref="HeadException">Missing, incomplete or incompatible folder.</exception>
     public static HeadClassifier Load(string folder)
     {
-        (HeadDescription description, IReadOnlyList<string> labels) = HeadFolder.ReadDescription(folder);
-        string weights = Path.Combine(folder, description.WeightsFile);
-        if (!File.Exists(weights))
-        {
-            throw new HeadException($"{weights}: weights file missing; the head folder is incomplete");
-        }
-
-        var model = new HeadModel(description.Architecture.InputSize, labels.Count, description.Architecture.Dropout);
+        HeadSnapshot head = HeadFolderReader.Read(folder);
+        var model = new HeadModel(head.Description.Architecture.InputSize, head.Labels.Count, head.Description.Architecture.Dropout);
         try
         {
+            using var weights = new MemoryStream(head.Weights, writable: false);
             model.load(weights);
         }
         catch (Exception error) when (error is ArgumentException or InvalidOperationException or IOException)
         {
             model.Dispose();
-            throw new HeadException($"{weights}: cannot load head weights ({error.Message})", error);
+            throw new HeadException($"{Path.Combine(folder, head.Description.WeightsFile)}: cannot load head weights ({error.Message})", error);
         }
 
         model.eval();
-        return new HeadClassifier(folder, description, labels, model);
+        return new HeadClassifier(folder, head.Description, head.Labels, model);
     }
 
     /// <summary>Refuses features from any backbone other than the one the head was trained on.</summary>

@@ -29,6 +29,9 @@ public static class HeadFolder
     /// <summary>Training curves plot file name.</summary>
     public const string CurvesFileName = "training-curves.png";
 
+    /// <summary>What a head folder is to <see cref="OutputFolderGuard"/>: a folder whose head.json has a format version.</summary>
+    public static OutputFolderKind Kind { get; } = new("head folder", DescriptionFileName, "format_version");
+
     /// <summary>JSON options of head.json and labels.json.</summary>
     public static JsonSerializerOptions JsonOptions => BackboneDescription.JsonOptions;
 
@@ -37,11 +40,13 @@ public static class HeadFolder
     /// <param name="head">The trained head.</param>
     /// <param name="description">Its description.</param>
     /// <param name="overwrite">Replace an existing folder (only once the new one is complete).</param>
+    /// <param name="cacheFolder">The feature cache the head was trained on (never replaced), or null.</param>
     /// <exception cref="HeadException">The folder exists and <paramref name="overwrite"/> is false.</exception>
-    public static void Write(string folder, TrainedHead head, HeadDescription description, bool overwrite)
+    /// <exception cref="OutputFolderException">The folder may not be replaced (<see cref="OutputFolderGuard"/>), or appeared while training without <paramref name="overwrite"/>.</exception>
+    public static void Write(string folder, TrainedHead head, HeadDescription description, bool overwrite, string? cacheFolder = null)
     {
         string target = Path.GetFullPath(folder.TrimEnd('/', '\\'));
-        EnsureWritable(target, overwrite);
+        EnsureWritable(target, overwrite, cacheFolder);
         AtomicFolder.Write(target, staging =>
         {
             using (var model = new HeadModel(head.InputSize, head.Labels.Count, description.Architecture.Dropout))
@@ -66,66 +71,42 @@ public static class HeadFolder
             }
 
             File.WriteAllText(Path.Combine(staging, DescriptionFileName), JsonSerializer.Serialize(description with { Files = files }, JsonOptions));
-        });
+        }, replace: overwrite);
     }
 
-    /// <summary>Fails early (before training) when <paramref name="folder"/> exists and may not be replaced.</summary>
-    public static void EnsureWritable(string folder, bool overwrite)
+    /// <summary>
+    /// Fails early (before training) when <paramref name="folder"/> may not be written: it is the cache, the working
+    /// directory or a folder holding one of them; it exists without <paramref name="overwrite"/>; or, with it, it is
+    /// not a head folder (<see cref="OutputFolderGuard"/>).
+    /// </summary>
+    /// <exception cref="HeadException">The folder exists and <paramref name="overwrite"/> is false.</exception>
+    /// <exception cref="OutputFolderException">The folder may not be replaced.</exception>
+    public static void EnsureWritable(string folder, bool overwrite, string? cacheFolder = null)
     {
+        (string, string)[] inputs = cacheFolder is null ? [] : [(cacheFolder, "feature cache")];
+        OutputFolderGuard.EnsureNotAnInput(folder, Kind, "--out", inputs);
         if (!overwrite && (Directory.Exists(folder) || File.Exists(folder)))
         {
             throw new HeadException($"{folder}: already exists; choose another --out or pass --overwrite to replace it");
         }
+
+        OutputFolderGuard.EnsureReplaceable(folder, Kind, "--out", inputs);
     }
 
     /// <summary>
-    /// Reads <c>head.json</c> and the label map it names (<see cref="HeadDescription.LabelsFile"/>) of a head folder,
-    /// after verifying the SHA-256 of every file <c>head.json</c> records (hashing <c>weights.bin</c> costs about
-    /// 0.3 s per 100 MB).
+    /// Reads <c>head.json</c> and the label map it names (<see cref="HeadDescription.LabelsFile"/>) of a head folder as
+    /// one consistent version, after verifying the SHA-256 of every file <c>head.json</c> records
+    /// (<see cref="HeadFolderReader"/>).
     /// </summary>
     /// <exception cref="HeadException">Missing, damaged or invalid files, or a label map with a null or duplicate label.</exception>
     public static (HeadDescription Description, IReadOnlyList<string> Labels) ReadDescription(string folder)
     {
-        string descriptionPath = Path.Combine(folder, DescriptionFileName);
-        if (!File.Exists(descriptionPath))
-        {
-            throw new HeadException($"{folder}: not a head folder ({DescriptionFileName} missing); train one with TrainHead");
-        }
-
-        try
-        {
-            HeadDescription description = JsonSerializer.Deserialize<HeadDescription>(File.ReadAllText(descriptionPath), JsonOptions)
-                ?? throw new HeadException($"{descriptionPath}: empty");
-            if (description.FormatVersion != HeadDescription.CurrentFormatVersion)
-            {
-                throw new HeadException($"{descriptionPath}: head format {description.FormatVersion}, this tool reads {HeadDescription.CurrentFormatVersion}; retrain the head");
-            }
-
-            EnsureKnownArchitecture(descriptionPath, description.Architecture);
-            VerifyFiles(folder, descriptionPath, description);
-            // VerifyFiles has checked that the recorded name is a plain file name of the folder with a matching hash.
-            string labelsPath = Path.Combine(folder, description.LabelsFile);
-            string?[] labels = JsonSerializer.Deserialize<string?[]>(File.ReadAllText(labelsPath), JsonOptions)
-                ?? throw new HeadException($"{labelsPath}: empty");
-            CheckLabels(labels, labelsPath);
-            if (labels.Length != description.Architecture.Classes)
-            {
-                throw new HeadException($"{labelsPath}: {labels.Length} labels, but {DescriptionFileName} says {description.Architecture.Classes} classes");
-            }
-
-            return (description, labels!);
-        }
-        catch (JsonException error)
-        {
-            throw new HeadException($"{folder}: invalid head description ({error.Message})", error);
-        }
-        catch (FileNotFoundException error)
-        {
-            throw new HeadException($"{folder}: {Path.GetFileName(error.FileName)} missing; the head folder is incomplete", error);
-        }
+        HeadSnapshot head = HeadFolderReader.Read(folder);
+        return (head.Description, head.Labels);
     }
 
-    private static void EnsureKnownArchitecture(string descriptionPath, HeadArchitecture architecture)
+    /// <summary>Refuses a head architecture this tool does not run.</summary>
+    internal static void EnsureKnownArchitecture(string descriptionPath, HeadArchitecture architecture)
     {
         if (architecture.Kind != HeadDescriptionBuilder.DenseKind
             || architecture.Activation != HeadDescriptionBuilder.HiddenActivation
@@ -138,44 +119,16 @@ public static class HeadFolder
         }
     }
 
-    /// <summary>Every file head.json records must be there with the recorded SHA-256; weights and labels must be recorded.</summary>
-    private static void VerifyFiles(string folder, string descriptionPath, HeadDescription description)
-    {
-        foreach (string required in new[] { description.WeightsFile, description.LabelsFile })
-        {
-            if (!description.Files.ContainsKey(required))
-            {
-                throw new HeadException($"{descriptionPath}: records no SHA-256 for {required}; retrain the head");
-            }
-        }
-
-        foreach ((string name, string sha256) in description.Files)
-        {
-            if (name != Path.GetFileName(name) || name is "." or "..")
-            {
-                throw new HeadException($"{descriptionPath}: '{name}' is not a file name of the head folder; retrain the head");
-            }
-
-            string path = Path.Combine(folder, name);
-            if (!File.Exists(path))
-            {
-                throw new HeadException($"{path}: missing; the head folder is incomplete (restore it or retrain the head)");
-            }
-
-            if (!string.Equals(ContentHash.OfFile(path), sha256, StringComparison.OrdinalIgnoreCase))
-            {
-                throw new HeadException($"{path}: its SHA-256 differs from the one head.json records (damaged or edited since training); restore the head folder or retrain it");
-            }
-        }
-    }
-
-    private static void CheckLabels(string?[] labels, string labelsPath)
+    /// <summary>Normalises the labels (<see cref="LabelRules"/>) and refuses a label map with a null, empty, reserved or duplicate label.</summary>
+    internal static void CheckLabels(string?[] labels, string labelsPath)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < labels.Length; i++)
         {
+            labels[i] = labels[i] is null ? null : LabelRules.Normalize(labels[i]!);
             string problem = string.IsNullOrEmpty(labels[i]) ? $"label {i} is null or empty"
                 : !seen.Add(labels[i]!) ? $"label '{labels[i]}' appears twice"
+                : LabelRules.Problem(labels[i]!) is string reserved ? reserved
                 : string.Empty;
             if (problem.Length > 0)
             {

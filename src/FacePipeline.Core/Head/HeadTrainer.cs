@@ -91,6 +91,17 @@ public static class HeadTrainer
                 throw new HeadException("every row is marked val; mark some rows train or leave their split empty");
             }
 
+            // A person seen only in validation can never be predicted: balanced weights divide by its zero training
+            // count (a "divergence"), and unweighted its validation rows are all wrong without a word.
+            var trained = new HashSet<int>(train.Select(i => data.Classes[i]));
+            string[] untrained = data.Labels.Where((_, c) => !trained.Contains(c)).ToArray();
+            if (untrained.Length > 0)
+            {
+                string named = string.Join(", ", untrained.Take(5).Select(l => $"'{l}'")) + (untrained.Length > 5 ? $" and {untrained.Length - 5} more" : string.Empty);
+                throw new HeadException(
+                    $"{untrained.Length} label(s) have only val rows and no row to train on: {named}; mark some of their rows train (or leave the split empty), or leave them out of the cache");
+            }
+
             return (train, validation, 0);
         }
 

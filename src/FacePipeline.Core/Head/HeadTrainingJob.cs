@@ -22,12 +22,17 @@ public static class HeadTrainingJob
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(note);
-        HeadFolder.EnsureWritable(headFolder, overwrite);
+        HeadFolder.EnsureWritable(headFolder, overwrite, cacheFolder);
         note($"train-head: {string.Join(", ", Describe(options))}");
 
         long budget = options.MemoryBudgetBytes ?? TrainingMemory.DefaultBudgetBytes();
         TrainingSet data = await TrainingSet.LoadAsync(cacheFolder, options.Streaming, budget, cancellationToken);
         note($"train-head: {data.Count} rows ({data.TestRowsSkipped} test rows left out), {data.Labels.Count} labels, {data.FeatureLength} features from {data.Identity}");
+        foreach (string warning in Dataset.LabelRules.CaseOnlyWarnings(data.Labels))
+        {
+            note(warning);
+        }
+
         note(DescribeMemory(data, options, budget));
         var clock = Stopwatch.StartNew();
         using TrainedHead head = HeadTrainer.Train(data, options, e => note(FormatEpoch(e, options.Epochs)), cancellationToken);
@@ -38,7 +43,7 @@ public static class HeadTrainingJob
         }
 
         HeadDescription description = HeadDescriptionBuilder.Build(head, data, options, cacheFolder);
-        HeadFolder.Write(headFolder, head, description, overwrite);
+        HeadFolder.Write(headFolder, head, description, overwrite, cacheFolder);
         if (description.SuggestedUnknownThreshold is double threshold)
         {
             note(string.Create(CultureInfo.InvariantCulture, $"train-head: suggested --unknown-threshold {threshold:F4} ({description.UnknownThresholdMethod})"));

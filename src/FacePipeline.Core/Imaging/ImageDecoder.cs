@@ -85,8 +85,63 @@ public sealed class ImageDecoder
             throw new ImageDecodeException(problem);
         }
 
-        return BinaryNetpbmDecoder.TryDecode(bytes)
-            ?? CallDecoder(() => Image.Load<Rgb24>(configuration, bytes), "corrupt or truncated image");
+        Image<Rgb24> image = BinaryNetpbmDecoder.TryDecode(bytes) ?? Load(bytes, format);
+        // Phone photos store the pixels sideways and say so in EXIF: turn them the way a viewer shows them, so the face
+        // stage, the backbone and the face boxes all see (and report) the displayed image.
+        image.Mutate(context => context.AutoOrient());
+        return image;
+    }
+
+    /// <summary>
+    /// Decodes one still image as RGB. An animated image is refused (which frame shows the person is unknown), and an
+    /// image with an alpha channel is laid over white, as a viewer shows it; one with nothing visible is refused
+    /// instead of being recognised from the colours its transparent pixels happen to hold.
+    /// </summary>
+    private Image<Rgb24> Load(byte[] bytes, IImageFormat format)
+    {
+        // The header's pixel type misses palette transparency (PNG tRNS, GIF), so only formats without alpha skip the check.
+        if (format is SixLabors.ImageSharp.Formats.Jpeg.JpegFormat or SixLabors.ImageSharp.Formats.Pbm.PbmFormat)
+        {
+            Image<Rgb24> opaque = CallDecoder(() => Image.Load<Rgb24>(configuration, bytes), "corrupt or truncated image");
+            return EnsureStill(opaque);
+        }
+
+        using Image<Rgba32> rgba = EnsureStill(CallDecoder(() => Image.Load<Rgba32>(configuration, bytes), "corrupt or truncated image"));
+        bool anyVisible = false;
+        rgba.ProcessPixelRows(rows =>
+        {
+            for (int y = 0; y < rows.Height && !anyVisible; y++)
+            {
+                foreach (Rgba32 pixel in rows.GetRowSpan(y))
+                {
+                    if (pixel.A != 0)
+                    {
+                        anyVisible = true;
+                        break;
+                    }
+                }
+            }
+        });
+        if (!anyVisible)
+        {
+            throw new ImageDecodeException("fully transparent image: nothing is visible in it");
+        }
+
+        rgba.Mutate(context => context.BackgroundColor(Color.White));
+        return rgba.CloneAs<Rgb24>();
+    }
+
+    private static Image<TPixel> EnsureStill<TPixel>(Image<TPixel> image)
+        where TPixel : unmanaged, IPixel<TPixel>
+    {
+        if (image.Frames.Count > 1)
+        {
+            int frames = image.Frames.Count;
+            image.Dispose();
+            throw new ImageDecodeException($"animated image ({frames} frames): which frame shows the person is unknown; save that frame as a still image");
+        }
+
+        return image;
     }
 
     /// <summary>

@@ -4,10 +4,10 @@ namespace FacePipeline.Prediction;
 public static class PredictionRanker
 {
     /// <summary>Label given to faces whose top probability is below the unknown threshold.</summary>
-    public const string UnknownLabel = "unknown";
+    public const string UnknownLabel = Dataset.LabelRules.Unknown;
 
     /// <summary>The label column of an image where the face stage found no face.</summary>
-    public const string NoFaceLabel = "no face";
+    public const string NoFaceLabel = Dataset.LabelRules.NoFace;
 
     /// <summary>Ranks one image's probabilities.</summary>
     /// <param name="path">Image path.</param>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using CsvHelper;
 using FacePipeline.Storage;
 
@@ -5,12 +6,14 @@ namespace FacePipeline.Reporting;
 
 /// <summary>
 /// Plain CSV output (RFC 4180 quoting, header first, LF line ends, UTF-8 without BOM) through CsvHelper. Files are
-/// written through <see cref="AtomicFile"/>, so a reader never sees half a file.
+/// written through <see cref="AtomicFile"/>, so a reader never sees half a file. Text that a spreadsheet would run as
+/// a formula (a label or path starting with <c>=</c>, <c>+</c>, <c>-</c>, <c>@</c>, tab or CR) gets a leading single
+/// quote (CsvHelper's <see cref="CsvInjection.Escape"/>); numbers, such as a negative face box coordinate, stay numbers.
 /// </summary>
 public static class CsvTable
 {
     /// <summary>Writer options shared by every CSV the pipeline writes.</summary>
-    public static CsvWriterOptions Options { get; } = CsvWriterOptions.Default with { NewLine = "\n" };
+    public static CsvWriterOptions Options { get; } = CsvWriterOptions.Default with { NewLine = "\n", Injection = CsvInjection.Escape };
 
     /// <summary>Writes <paramref name="header"/> and <paramref name="rows"/> to <paramref name="path"/> atomically.</summary>
     public static void Write(string path, IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string?>> rows)
@@ -27,7 +30,16 @@ public static class CsvTable
         {
             foreach (string? field in row)
             {
-                csv.WriteField(field);
+                if (field is ['-', ..] && double.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out double number)
+                    && number.ToString("R", CultureInfo.InvariantCulture) == field)
+                {
+                    // A negative number the caller formatted (a face box off the image's edge): not a formula.
+                    csv.WriteField(number, "R");
+                }
+                else
+                {
+                    csv.WriteField(field);
+                }
             }
 
             csv.EndRecord();

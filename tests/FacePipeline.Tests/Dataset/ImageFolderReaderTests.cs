@@ -57,7 +57,9 @@ public sealed class ImageFolderReaderTests : IDisposable
 
         ImageSetException error = Assert.Throws<ImageSetException>(() => ImageFolderReader.Read(temp.Path));
 
-        Assert.Equal($"{temp.Path}: no images found (expected one sub-folder per person, named after the person)", error.Message);
+        Assert.Equal(
+            $"{temp.Path}: no images in person folders, only 1 file(s) at the top level, which have no label; put each person's images in a sub-folder named after the person",
+            error.Message);
     }
 
     [Fact]

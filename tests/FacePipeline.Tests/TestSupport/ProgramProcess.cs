@@ -26,10 +26,14 @@ public sealed class ProgramProcess : IDisposable
     public int Id => process.Id;
 
     /// <summary>Starts <paramref name="program"/> (Extract, TrainHead, Predict) with <paramref name="args"/>.</summary>
-    public static ProgramProcess Start(string program, params string[] args)
+    public static ProgramProcess Start(string program, params string[] args) => StartIn(Environment.CurrentDirectory, program, args);
+
+    /// <summary>Starts <paramref name="program"/> with <paramref name="args"/> in <paramref name="workingDirectory"/>.</summary>
+    public static ProgramProcess StartIn(string workingDirectory, string program, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
+            WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
