@@ -2,12 +2,20 @@ namespace FacePipeline.Dataset;
 
 /// <summary>
 /// Reads a labelled image folder: one sub-folder per person (the folder name is the label), any depth of files below
-/// it. Files directly in the folder have no label: prediction takes them, Extract lists them as skipped. Every regular file counts (the decoder judges the content); hidden files and folders are skipped. Symbolic
+/// it. Files directly in the folder have no label: prediction takes the images among them, Extract lists them as
+/// skipped; a top-level file that neither its name nor its first bytes mark as an image (a README, a notes file) is
+/// left alone. Below a person folder every regular file counts (the decoder judges the content); hidden files and folders are skipped. Symbolic
 /// links are followed, but each real folder is entered at most once (in ordinal path order), so a link loop or a link
 /// to a parent folder adds nothing and cannot make the walk endless.
 /// </summary>
 public static class ImageFolderReader
 {
+    /// <summary>File extensions of the formats ImageSharp reads (with the dot).</summary>
+    private static readonly HashSet<string> ImageExtensions = SixLabors.ImageSharp.Configuration.Default.ImageFormats
+        .SelectMany(format => format.FileExtensions)
+        .Select(extension => "." + extension)
+        .ToHashSet(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Lists the images under <paramref name="root"/>, sorted by relative path (ordinal).</summary>
     /// <param name="root">The image folder.</param>
     /// <param name="excludedFolder">A folder not to scan even when it lies inside <paramref name="root"/> (the output folder).</param>
@@ -30,7 +38,7 @@ public static class ImageFolderReader
         var images = new List<LabelledImage>();
         if (includeTopLevel)
         {
-            images.AddRange(Entries(fullRoot, directories: false).Select(f => new LabelledImage(Path.GetFileName(f), f, null, null)));
+            images.AddRange(TopLevelImages(fullRoot).Select(f => new LabelledImage(Path.GetFileName(f), f, null, null)));
         }
 
         foreach (string personFolder in Entries(fullRoot, directories: true))
@@ -59,9 +67,39 @@ public static class ImageFolderReader
         return images;
     }
 
-    /// <summary>The visible files directly in <paramref name="root"/> (relative names, ordinal order): they have no person folder, hence no label.</summary>
+    /// <summary>
+    /// The visible images directly in <paramref name="root"/> (relative names, ordinal order): they have no person
+    /// folder, hence no label. Files that neither name nor header mark as an image are not counted.
+    /// </summary>
     public static IReadOnlyList<string> TopLevelFiles(string root) =>
-        Directory.Exists(root) ? Entries(Path.GetFullPath(root), directories: false).Select(f => Path.GetFileName(f)).ToList() : [];
+        Directory.Exists(root) ? TopLevelImages(Path.GetFullPath(root)).Select(f => Path.GetFileName(f)).ToList() : [];
+
+    /// <summary>
+    /// Top-level files with an image extension ImageSharp knows, or whose first bytes ImageSharp recognises (unreadable
+    /// ones count, so they get reported).
+    /// </summary>
+    private static IEnumerable<string> TopLevelImages(string root) => Entries(root, directories: false).Where(LooksLikeImage);
+
+    private static bool LooksLikeImage(string file)
+    {
+        if (ImageExtensions.Contains(Path.GetExtension(file)))
+        {
+            return true;
+        }
+
+        try
+        {
+            return SixLabors.ImageSharp.Image.DetectFormat(file) is not null;
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return true;
+        }
+    }
 
     private static void AddFiles(string root, string folder, string label, HashSet<string> visited, List<LabelledImage> images)
     {

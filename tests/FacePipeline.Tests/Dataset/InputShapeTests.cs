@@ -60,6 +60,7 @@ public sealed class InputShapeTests : IDisposable
 
         File.Copy(TestPaths.OrlImage(1, 9), Path.Combine(images, "loose-1.pgm"));
         File.Copy(TestPaths.OrlImage(2, 9), Path.Combine(images, "loose-2.pgm"));
+        File.WriteAllText(Path.Combine(images, "README.md"), "# not an image: left alone, neither skipped nor reported\n");
         string cache = temp.Combine("cache");
 
         CliRun extract = await CliRun.Extract("--images", images, "--out", cache, "--model", model, "--device", "cpu", "--faces", "none");
@@ -68,6 +69,7 @@ public sealed class InputShapeTests : IDisposable
         Directory.CreateDirectory(flat);
         File.Copy(TestPaths.OrlImage(1, 10), Path.Combine(flat, "a.pgm"));
         File.Copy(TestPaths.OrlImage(2, 10), Path.Combine(flat, "b.pgm"));
+        File.WriteAllText(Path.Combine(flat, "notes.txt"), "not an image\n");
         string predictions = temp.Combine("predictions.csv");
         CliRun predict = await CliRun.Predict("--head", temp.Combine("head"), "--images", flat, "--model", model, "--device", "cpu", "--out", predictions);
 
