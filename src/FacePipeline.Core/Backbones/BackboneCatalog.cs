@@ -114,7 +114,7 @@ public sealed class BackboneCatalog
 
         string hint = model == Vgg16Name
             ? $"models/{Vgg16Name}.onnx is produced by scripts/export-vgg16-notop.sh (needs internet); or use --model {BundledDefaultName}"
-            : $"known names: {FaceName}, {ImageNetName}, {Vgg16Name}; or pass a path to an .onnx file with its .json description";
+            : $"known names: {ImageNetName}, {FaceName}, {Vgg16Name}; or pass a path to an .onnx file with its .json description";
         throw new BackboneException($"{model}: no such backbone in {string.Join(", ", folders)}; {hint}");
     }
 

@@ -79,6 +79,21 @@ public sealed class ImageFeaturizer
         finally
         {
             await stop.CancelAsync();
+            await DrainAsync(producer, queue.Reader);
+        }
+    }
+
+    /// <summary>
+    /// Waits for every decoding started (a batch-1 backbone runs inside them) before the caller may dispose the
+    /// sessions: a worker still inside a native Run on a disposed session crashes the process (SIGSEGV after SIGTERM).
+    /// Their results and failures belong to a run that is being abandoned.
+    /// </summary>
+    private static async Task DrainAsync(Task producer, ChannelReader<Task<Decoded>> queue)
+    {
+        await producer.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        while (queue.TryRead(out Task<Decoded>? pending))
+        {
+            await ((Task)pending).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
@@ -126,7 +141,17 @@ public sealed class ImageFeaturizer
                 {
                     foreach ((LabelledImage image, string? sha256) in images)
                     {
-                        await queue.WriteAsync(Task.Run(() => Decode(image, sha256, preprocessing, everyFace), stop), stop);
+                        Task<Decoded> decoding = Task.Run(() => Decode(image, sha256, preprocessing, everyFace), stop);
+                        try
+                        {
+                            await queue.WriteAsync(decoding, stop);
+                        }
+                        catch (OperationCanceledException)
+                        {
+                            // Not queued, so nobody else waits for it; it may be inside the backbone.
+                            await ((Task)decoding).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                            throw;
+                        }
                     }
                 }
                 finally
