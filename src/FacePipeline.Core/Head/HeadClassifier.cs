@@ -1,23 +1,22 @@
 using FacePipeline.Backbones;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace FacePipeline.Head;
 
 /// <summary>
-/// A loaded head: turns feature vectors into class probabilities (softmax over logits, computed stably by
-/// subtracting the maximum). The label map and architecture come from the head folder, never from flags.
+/// A loaded head of either kind: turns feature vectors into one score per class on the head's scale (mlp: softmax
+/// probabilities, computed stably by subtracting the maximum; prototype: cosine similarities). The label map, kind and
+/// threshold come from the head folder, never from flags.
 /// </summary>
 public sealed class HeadClassifier : IDisposable
 {
-    private readonly HeadModel model;
+    private readonly IHeadScorer scorer;
 
-    private HeadClassifier(string folder, HeadDescription description, IReadOnlyList<string> labels, HeadModel model)
+    private HeadClassifier(string folder, HeadDescription description, IReadOnlyList<string> labels, IHeadScorer scorer)
     {
         Folder = folder;
         Description = description;
         Labels = labels;
-        this.model = model;
+        this.scorer = scorer;
     }
 
     /// <summary>The head folder.</summary>
@@ -29,6 +28,15 @@ public sealed class HeadClassifier : IDisposable
     /// <summary>Labels in class-index order.</summary>
     public IReadOnlyList<string> Labels { get; }
 
+    /// <summary>The head's kind (heads from before head kinds are mlp).</summary>
+    public HeadKind Kind => Description.Architecture.Kind == HeadDescriptionBuilder.PrototypeKind ? HeadKind.Prototype : HeadKind.Mlp;
+
+    /// <summary>What a score is, in words: top-1 probability (0–1) or cosine (−1–1).</summary>
+    public string ScoreName => Kind == HeadKind.Prototype ? "cosine" : "top-1 probability";
+
+    /// <summary>The lowest score there is: 0 for probabilities, −1 for cosines.</summary>
+    public double LowestScore => Kind == HeadKind.Prototype ? -1 : 0;
+
     /// <summary>Loads a head folder (CPU).</summary>
     /// <exception cref="HeadException">Missing, incomplete or incompatible folder.</exception>
     public static HeadClassifier Load(string folder)
@@ -38,6 +46,12 @@ public sealed class HeadClassifier : IDisposable
         if (!File.Exists(weights))
         {
             throw new HeadException($"{weights}: weights file missing; the head folder is incomplete");
+        }
+
+        if (description.Architecture.Kind == HeadDescriptionBuilder.PrototypeKind)
+        {
+            float[] prototypes = HeadFolder.ReadPrototypes(weights, labels.Count, description.Architecture.InputSize);
+            return new HeadClassifier(folder, description, labels, new PrototypeScorer(prototypes, description.Architecture.InputSize));
         }
 
         var model = new HeadModel(description.Architecture.InputSize, labels.Count, description.Architecture.Dropout);
@@ -51,8 +65,7 @@ public sealed class HeadClassifier : IDisposable
             throw new HeadException($"{weights}: cannot load head weights ({error.Message})", error);
         }
 
-        model.eval();
-        return new HeadClassifier(folder, description, labels, model);
+        return new HeadClassifier(folder, description, labels, new MlpScorer(model, description.Architecture.InputSize, labels.Count));
     }
 
     /// <summary>Refuses features from any backbone other than the one the head was trained on.</summary>
@@ -75,23 +88,11 @@ public sealed class HeadClassifier : IDisposable
     }
 
     /// <summary>
-    /// Probabilities for <paramref name="count"/> feature vectors stored back to back, as a row-major
-    /// count × classes array.
+    /// Scores (probabilities or cosines, see <see cref="ScoreName"/>) for <paramref name="count"/> feature vectors
+    /// stored back to back, as a row-major count × classes array.
     /// </summary>
-    public float[] Probabilities(ReadOnlySpan<float> features, int count)
-    {
-        int inputSize = Description.Architecture.InputSize;
-        if (features.Length != count * inputSize)
-        {
-            throw new ArgumentException($"expected {count} × {inputSize} features, got {features.Length}", nameof(features));
-        }
-
-        using var noGrad = torch.no_grad();
-        using var scope = torch.NewDisposeScope();
-        Tensor input = torch.tensor(features.ToArray(), [count, inputSize]);
-        return nn.functional.softmax(model.forward(input), 1).data<float>().ToArray();
-    }
+    public float[] Scores(ReadOnlySpan<float> features, int count) => scorer.Scores(features, count);
 
     /// <inheritdoc />
-    public void Dispose() => model.Dispose();
+    public void Dispose() => scorer.Dispose();
 }

@@ -15,10 +15,11 @@ public static class HeadTrainingJob
     /// <param name="options">Training options (already validated by the caller).</param>
     /// <param name="overwrite">Replace an existing head folder once the new one is complete.</param>
     /// <param name="note">Receives one progress line at a time.</param>
+    /// <param name="unknownsFolder">A cache of faces of people who must not be recognised, to calibrate the unknown threshold on; null for the known-only rule.</param>
     /// <param name="cancellationToken">Stops between batches.</param>
-    /// <exception cref="HeadException">The folder exists without <paramref name="overwrite"/>, or training failed.</exception>
+    /// <exception cref="HeadException">The folder exists without <paramref name="overwrite"/>, the strangers do not fit the training cache, or training failed.</exception>
     public static async Task RunAsync(
-        string cacheFolder, string headFolder, TrainingOptions options, bool overwrite, Action<string> note, CancellationToken cancellationToken = default)
+        string cacheFolder, string headFolder, TrainingOptions options, bool overwrite, Action<string> note, string? unknownsFolder = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(note);
@@ -29,8 +30,9 @@ public static class HeadTrainingJob
         TrainingSet data = await TrainingSet.LoadAsync(cacheFolder, options.Streaming, budget, cancellationToken);
         note($"train-head: {data.Count} rows ({data.TestRowsSkipped} test rows left out), {data.Labels.Count} labels, {data.FeatureLength} features from {data.Identity}");
         note(DescribeMemory(data, options, budget));
+        StrangerFaces? strangers = unknownsFolder is null ? null : await StrangerFaces.LoadAsync(unknownsFolder, data.Identity, data.Labels, cancellationToken);
         var clock = Stopwatch.StartNew();
-        using TrainedHead head = HeadTrainer.Train(data, options, e => note(FormatEpoch(e, options.Epochs)), cancellationToken);
+        using TrainedHead head = Calibrate(HeadFitter.Fit(data, options, e => note(FormatEpoch(e, options.Epochs)), note, cancellationToken), strangers, options.TargetFar);
         double seconds = clock.Elapsed.TotalSeconds;
         if (head.ClassesWithoutValidation > 0)
         {
@@ -41,13 +43,31 @@ public static class HeadTrainingJob
         HeadFolder.Write(headFolder, head, description, overwrite);
         if (description.SuggestedUnknownThreshold is double threshold)
         {
-            note(string.Create(CultureInfo.InvariantCulture, $"train-head: suggested --unknown-threshold {threshold:F4} ({description.UnknownThresholdMethod})"));
+            note(string.Create(CultureInfo.InvariantCulture, $"train-head: unknown threshold {threshold:F4} ({description.UnknownThresholdMethod})"));
+        }
+        else
+        {
+            note("train-head: no unknown threshold (no validation rows and no --unknowns): Predict names every face unless given --unknown-threshold");
         }
 
         string validation = head.ValidationAccuracy is double accuracy
-            ? string.Create(CultureInfo.InvariantCulture, $"validation accuracy {accuracy:F4} ({head.ValidationCount} images, best epoch {head.BestEpoch})")
+            ? string.Create(CultureInfo.InvariantCulture, $"validation accuracy {accuracy:F4} ({head.ValidationCount} images{(head.Kind == HeadKind.Mlp ? $", best epoch {head.BestEpoch}" : string.Empty)})")
             : "no validation rows";
-        note(string.Create(CultureInfo.InvariantCulture, $"train-head: {validation}; {head.History.Count} epochs in {seconds:F1} s; head written to {headFolder}"));
+        string kind = head.Kind == HeadKind.Prototype ? $"prototype head of {head.Labels.Count} people" : $"mlp head, {head.History.Count} epochs";
+        note(string.Create(CultureInfo.InvariantCulture, $"train-head: {validation}; {kind} in {seconds:F1} s; head written to {headFolder}"));
+    }
+
+    /// <summary>Sets the head's threshold from the strangers' scores, when there are strangers.</summary>
+    private static TrainedHead Calibrate(TrainedHead head, StrangerFaces? strangers, double targetFar)
+    {
+        if (strangers is null)
+        {
+            return head;
+        }
+
+        using IHeadScorer scorer = head.Scorer();
+        StrangerCalibration calibration = UnknownThreshold.Calibrate(strangers.TopScores(scorer), targetFar, strangers.Folder);
+        return head with { SuggestedUnknownThreshold = calibration.Threshold, Strangers = calibration };
     }
 
     /// <summary>The effective options as <c>name=value</c> pairs, in the spelling of the command line.</summary>
@@ -56,7 +76,7 @@ public static class HeadTrainingJob
         ArgumentNullException.ThrowIfNull(o);
         return
         [
-            $"epochs={o.Epochs}", $"batch-size={o.BatchSize}", string.Create(CultureInfo.InvariantCulture, $"lr={o.LearningRate}"),
+            $"head={o.Head.ToString().ToLowerInvariant()}", string.Create(CultureInfo.InvariantCulture, $"auto-budget={o.AutoBudgetSeconds}"), $"epochs={o.Epochs}", $"batch-size={o.BatchSize}", string.Create(CultureInfo.InvariantCulture, $"lr={o.LearningRate}"),
             string.Create(CultureInfo.InvariantCulture, $"val-split={o.ValidationSplit}"), $"seed={o.Seed}", $"class-weights={o.ClassWeights.ToString().ToLowerInvariant()}",
             string.Create(CultureInfo.InvariantCulture, $"dropout={o.Dropout}"), $"patience={o.Patience}", $"standardize={o.Standardize.ToString().ToLowerInvariant()}", $"device={o.Device}",
             $"streaming={o.Streaming.ToString().ToLowerInvariant()}", $"memory-budget={(o.MemoryBudgetBytes is long b ? TrainingMemory.Mib(b) : "default")}",
