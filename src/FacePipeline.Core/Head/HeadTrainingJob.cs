@@ -47,7 +47,7 @@ public static class HeadTrainingJob
         }
         else
         {
-            note("train-head: no unknown threshold (no validation rows and no --unknowns): Predict names every face unless given --unknown-threshold");
+            note("train-head: no unknown threshold: no validation rows to set one from known faces, and not calibrated against strangers (--unknowns CACHE_DIR); Predict names every face unless given --unknown-threshold");
         }
 
         string validation = head.ValidationAccuracy is double accuracy
