@@ -42,11 +42,12 @@ public static class PredictCommand
                 : throw new UsageException("give image FILEs or --images/--manifest, not both"))
             : CommonOptions.ReadImageSet(parse.GetValue(o.Images), parse.GetValue(o.Manifest), requireLabels: false);
         using HeadClassifier classifier = HeadClassifier.Load(CommandRunner.RequireFolder(parse.GetValue(o.Head)!, "head folder"));
-        double? threshold = UnknownThresholdFor(parse, o.Unknown, classifier, io);
+        double? threshold = UnknownThresholdFor(parse, o.Unknown, classifier, out string? thresholdNote);
         Backbone backbone = HeadPredictor.ResolveBackbone(classifier, parse.GetValue(o.Model), BackboneCatalog.Default());
         int batchSize = CommonOptions.BatchSizeFor(parse, o.BatchSize, backbone);
         using BackboneSession session = OpenSession(backbone, parse.GetValue(o.Device)!, batchSize, io);
         using FaceStageSession? faces = OpenFaces(classifier, backbone, parse.GetValue(o.Device)!);
+        WriteNote(io, thresholdNote);
         int k = Math.Min(parse.GetValue(o.TopK), classifier.Labels.Count);
         var bar = new ProgressReporter(io, "images");
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -106,8 +107,9 @@ public static class PredictCommand
             }
 
             using HeadClassifier classifier = HeadClassifier.Load(CommandRunner.RequireFolder(parse.GetValue(head)!, "head folder"));
-            double? threshold = UnknownThresholdFor(parse, unknown, classifier, io);
+            double? threshold = UnknownThresholdFor(parse, unknown, classifier, out string? thresholdNote);
             HeadEvaluation evaluation = await GatherAsync(parse, classifier, features, images, manifest, split, topK, model, device, batchSize, io, token);
+            WriteNote(io, thresholdNote);
             if (evaluation.Count == 0)
             {
                 throw new UsageException(evaluation.Split is null ? $"{evaluation.Source}: nothing to evaluate" : $"{evaluation.Source}: no rows with split '{evaluation.Split}'");
@@ -127,9 +129,18 @@ public static class PredictCommand
         HelpName = "none|P",
     };
 
-    /// <summary>The threshold to apply: the option's value, else the head's; says on stderr which one and how it was set.</summary>
-    private static double? UnknownThresholdFor(ParseResult parse, Option<string?> option, HeadClassifier classifier, CommandIo io)
+    private static void WriteNote(CommandIo io, string? note)
     {
+        if (note is not null)
+        {
+            io.WriteNote(note);
+        }
+    }
+
+    /// <summary>The threshold to apply: the option's value, else the head's (then <paramref name="note"/> says which one and how it was set).</summary>
+    private static double? UnknownThresholdFor(ParseResult parse, Option<string?> option, HeadClassifier classifier, out string? note)
+    {
+        note = null;
         string? text = parse.GetValue(option);
         if (text is null)
         {
@@ -137,9 +148,9 @@ public static class PredictCommand
             string calibration = classifier.Description.Strangers is { } s
                 ? string.Create(CultureInfo.InvariantCulture, $"calibrated at FAR {s.TargetFar} on {s.Count} strangers")
                 : "not calibrated against strangers";
-            io.WriteNote(own is double t
+            note = own is double t
                 ? string.Create(CultureInfo.InvariantCulture, $"predict: faces with a {classifier.ScoreName} below {t:F4} are labelled unknown (the head's threshold, {calibration}; --unknown-threshold none|P to change)")
-                : "predict: the head has no unknown threshold; every face gets a name (--unknown-threshold P to set one)");
+                : "predict: the head has no unknown threshold; every face gets a name (--unknown-threshold P to set one)";
             return own;
         }
 
