@@ -86,7 +86,11 @@ public static class HeadTrainingJob
     /// <summary>Which mode runs and what its memory goes to.</summary>
     private static string DescribeMemory(TrainingSet data, TrainingOptions options, long budget)
     {
-        string model = TrainingMemory.Mib(TrainingMemory.ModelBytes(data.FeatureLength, data.Labels.Count));
+        // Prototypes: a float64 sum and a float32 prototype per person and feature; the mlp: its weights and Adam state.
+        long prototypeBytes = (long)data.Labels.Count * data.FeatureLength * (sizeof(double) + sizeof(float));
+        string model = options.Head == HeadKind.Prototype
+            ? TrainingMemory.Mib(prototypeBytes)
+            : TrainingMemory.Mib(TrainingMemory.ModelBytes(data.FeatureLength, data.Labels.Count) + (options.Head == HeadKind.Auto ? prototypeBytes : 0));
         return data.IsStreamed
             ? $"train-head: streaming from {data.RowGroupCount} row groups within the memory budget of {TrainingMemory.Mib(budget)} (shuffle buffer {HeadTrainer.ShuffleBufferRows(data, options.BatchSize)} rows); the head's own state adds {model}"
             : $"train-head: in memory, {TrainingMemory.Mib(TrainingMemory.InMemoryBytes(data.Count, data.FeatureLength, 0))} of the memory budget of {TrainingMemory.Mib(budget)}; the head's own state adds {model}";

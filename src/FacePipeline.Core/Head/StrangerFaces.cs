@@ -65,7 +65,7 @@ public sealed class StrangerFaces
     public float[] TopScores(IHeadScorer scorer)
     {
         ArgumentNullException.ThrowIfNull(scorer);
-        const int chunk = 1024;
+        const int chunk = 256;
         var top = new float[Count];
         for (int start = 0; start < Count; start += chunk)
         {

@@ -7,8 +7,8 @@ namespace FacePipeline.Head;
 /// <param name="CorrectScores">The top-1 score of every correctly named row (for the known-only threshold).</param>
 public sealed record ValidationScore(double MacroRecall, double Accuracy, int Count, IReadOnlyList<float> CorrectScores)
 {
-    /// <summary>Rows scored per call of the scorer (1 024 rows × 20 000 classes are 80 MB of scores).</summary>
-    private const int ChunkRows = 1024;
+    /// <summary>Rows scored per call of the scorer (256 rows × 20 000 classes are 20 MB of scores).</summary>
+    private const int ChunkRows = 256;
 
     /// <summary>Scores <paramref name="rows"/> of <paramref name="data"/> with <paramref name="scorer"/>.</summary>
     public static ValidationScore Of(IHeadScorer scorer, TrainingSet data, IReadOnlyList<int> rows, CancellationToken cancellationToken = default)
