@@ -76,9 +76,10 @@ public static class HeadFitter
         bool cut = false;
         TrainedHead mlp = HeadTrainer.Train(data, options, onEpoch, e =>
         {
-            bool another = e.Epoch < options.Epochs && clock.Elapsed.TotalSeconds + e.Seconds > options.AutoBudgetSeconds;
-            cut |= another;
-            return !another;
+            // Another epoch is expected to take as long as the last one.
+            bool stop = e.Epoch < options.Epochs && clock.Elapsed.TotalSeconds + e.Seconds > options.AutoBudgetSeconds;
+            cut |= stop;
+            return !stop;
         }, cancellationToken);
         if (cut)
         {
