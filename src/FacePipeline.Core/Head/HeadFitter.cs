@@ -12,7 +12,8 @@ namespace FacePipeline.Head;
 /// photos: the split then leaves one training photo to people with two and none to validation from people with one,
 /// so it measures one-shot recognition for both kinds, with the one-photo people still in the gallery as
 /// distractors. The kept prototypes are refitted on every non-test row (so they are at least as good as validated);
-/// the mlp keeps the weights validated. Without validation rows nothing can be measured and auto keeps the prototypes.
+/// the mlp keeps the weights validated. Without validation rows nothing can be measured and auto keeps the prototypes;
+/// an mlp that does not finish one epoch within the budget is left out the same way.
 /// </summary>
 public static class HeadFitter
 {
@@ -74,13 +75,30 @@ public static class HeadFitter
     {
         var clock = Stopwatch.StartNew();
         bool cut = false;
-        TrainedHead mlp = HeadTrainer.Train(data, options, onEpoch, e =>
+        // The first epoch must end within the budget too (on 20 000 people under load one epoch took 15 minutes): past
+        // it the mlp is stopped mid-epoch and left out; once an epoch has ended, only whole epochs are planned.
+        using var firstEpochDeadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        firstEpochDeadline.CancelAfter(TimeSpan.FromSeconds(Math.Min(options.AutoBudgetSeconds, int.MaxValue / 1000.0)));
+        TrainedHead mlp;
+        try
         {
-            // Another epoch is expected to take as long as the last one.
-            bool stop = e.Epoch < options.Epochs && clock.Elapsed.TotalSeconds + e.Seconds > options.AutoBudgetSeconds;
-            cut |= stop;
-            return !stop;
-        }, cancellationToken);
+            mlp = HeadTrainer.Train(data, options, onEpoch, e =>
+            {
+                firstEpochDeadline.CancelAfter(Timeout.InfiniteTimeSpan);
+                // Another epoch is expected to take as long as the last one.
+                bool stop = e.Epoch < options.Epochs && clock.Elapsed.TotalSeconds + e.Seconds > options.AutoBudgetSeconds;
+                cut |= stop;
+                return !stop;
+            }, firstEpochDeadline.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            note(string.Create(CultureInfo.InvariantCulture,
+                $"train-head: the mlp did not finish one epoch within auto's time budget of {options.AutoBudgetSeconds} s (--auto-budget); auto keeps prototype without measuring the mlp (--head mlp trains it fully)"));
+            var unmeasured = new HeadSelection(HeadKind.Auto, HeadKind.Prototype, null, Figures(prototypeScore), "auto: the mlp did not finish one epoch within --auto-budget", 0, true);
+            return Prototypes(data, split.Train, split.Validation, split.ClassesWithoutValidation, prototypeScore, unmeasured, cancellationToken);
+        }
+
         if (cut)
         {
             note(string.Create(CultureInfo.InvariantCulture,

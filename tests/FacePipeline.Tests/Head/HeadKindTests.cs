@@ -139,6 +139,22 @@ public sealed class HeadKindTests : IDisposable
     }
 
     [Fact]
+    public async Task Auto_leaves_out_an_mlp_that_cannot_finish_one_epoch_within_its_budget()
+    {
+        // A budget of a microsecond: no epoch can end within it, however fast the machine.
+        await WriteCacheAsync([.. Enumerable.Range(0, 12).Select(i => HandWrittenPart.Row($"{i}", $"p{i % 3}", i % 3, 1))]);
+
+        CliRun run = await CliRun.TrainHead("--features", Cache, "--out", HeadPath, "--auto-budget", "0.000001");
+
+        Assert.Equal(ExitCodes.Success, run.ExitCode);
+        HeadSelection selection = Selection();
+        Assert.Equal(HeadKind.Prototype, selection.Chosen);
+        Assert.Null(selection.Mlp);
+        Assert.True(selection.MlpCutByBudget);
+        Assert.Contains("the mlp did not finish one epoch within auto's time budget", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_person_labelled_unknown_is_refused()
     {
         await WriteCacheAsync(HandWrittenPart.Row("a/1", "a", 1, 0), HandWrittenPart.Row("u/1", "unknown", 0, 1));
