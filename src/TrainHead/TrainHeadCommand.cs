@@ -78,7 +78,7 @@ public static class TrainHeadCommand
             };
             AutoBudget = new("--auto-budget")
             {
-                Description = "With --head auto, seconds the mlp may train: another epoch starts only while it fits (the first always runs); --head mlp is never cut",
+                Description = "With --head auto, seconds the mlp may train: another epoch starts only while it fits, and an mlp whose first epoch does not end within it is left out; --head mlp is never cut",
                 DefaultValueFactory = _ => defaults.AutoBudgetSeconds,
                 HelpName = "SECONDS",
                 CustomParser = CommonOptions.Number,

@@ -46,8 +46,9 @@ public sealed record TrainingOptions
 
     /// <summary>
     /// Under <see cref="HeadKind.Auto"/>, the seconds the mlp may train: another epoch starts only while the epochs so
-    /// far plus one more fit (the first always runs), so auto on 20 000 people (about 70 s per epoch on 2 cores)
-    /// answers in minutes, not the 23 of 20 epochs. <c>--head mlp</c> is never cut.
+    /// far plus one more fit, and an mlp whose first epoch does not end within it is left out, so auto on 20 000
+    /// people (about 70 s per mlp epoch on 2 cores) answers in minutes, not the 23 of 20 epochs. <c>--head mlp</c> is
+    /// never cut.
     /// </summary>
     public double AutoBudgetSeconds { get; init; } = 120;
 
