@@ -79,20 +79,29 @@ public static class HeadFitter
         // it the mlp is stopped mid-epoch and left out; once an epoch has ended, only whole epochs are planned.
         using var firstEpochDeadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         firstEpochDeadline.CancelAfter(TimeSpan.FromSeconds(Math.Min(options.AutoBudgetSeconds, int.MaxValue / 1000.0)));
-        TrainedHead mlp;
+        bool late = false;
+        TrainedHead? mlp = null;
         try
         {
             mlp = HeadTrainer.Train(data, options, onEpoch, e =>
             {
                 firstEpochDeadline.CancelAfter(Timeout.InfiniteTimeSpan);
+                // The timer may fire after an epoch that ended late; the clock decides.
+                late |= e.Epoch == 1 && clock.Elapsed.TotalSeconds > options.AutoBudgetSeconds;
                 // Another epoch is expected to take as long as the last one.
-                bool stop = e.Epoch < options.Epochs && clock.Elapsed.TotalSeconds + e.Seconds > options.AutoBudgetSeconds;
+                bool stop = late || (e.Epoch < options.Epochs && clock.Elapsed.TotalSeconds + e.Seconds > options.AutoBudgetSeconds);
                 cut |= stop;
                 return !stop;
             }, firstEpochDeadline.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
+            late = true;
+        }
+
+        if (late || mlp is null)
+        {
+            mlp?.Dispose();
             note(string.Create(CultureInfo.InvariantCulture,
                 $"train-head: the mlp did not finish one epoch within auto's time budget of {options.AutoBudgetSeconds} s (--auto-budget); auto keeps prototype without measuring the mlp (--head mlp trains it fully)"));
             var unmeasured = new HeadSelection(HeadKind.Auto, HeadKind.Prototype, null, Figures(prototypeScore), "auto: the mlp did not finish one epoch within --auto-budget", 0, true);
