@@ -12,7 +12,7 @@ public static class ExitCodes
     /// <summary>Usage error: unknown option, missing or malformed value, missing input path.</summary>
     public const int Usage = 2;
 
-    /// <summary><c>Predict evaluate</c>: accuracy below <c>--min-accuracy</c>.</summary>
+    /// <summary><c>Predict evaluate</c>: accuracy below <c>--min-accuracy</c>, or more strangers named than <c>--max-far</c> allows.</summary>
     public const int BelowMinimumAccuracy = 3;
 
     /// <summary>Stopped by SIGINT (Ctrl-C), 128 + 2; work already committed is kept.</summary>

@@ -41,17 +41,13 @@ public static class PredictCommand
                 ? loose.Select(f => new LabelledImage(f, Path.GetFullPath(CommandRunner.RequireFile(f, "image")), null, null)).ToList()
                 : throw new UsageException("give image FILEs or --images/--manifest, not both"))
             : CommonOptions.ReadImageSet(parse.GetValue(o.Images), parse.GetValue(o.Manifest), requireLabels: false);
-        double? threshold = parse.GetValue(o.Unknown);
-        if (threshold is < 0 or > 1)
-        {
-            throw new UsageException("--unknown-threshold must be between 0 and 1");
-        }
-
         using HeadClassifier classifier = HeadClassifier.Load(CommandRunner.RequireFolder(parse.GetValue(o.Head)!, "head folder"));
+        double? threshold = UnknownThresholdFor(parse, o.Unknown, classifier, out string? thresholdNote);
         Backbone backbone = HeadPredictor.ResolveBackbone(classifier, parse.GetValue(o.Model), BackboneCatalog.Default());
         int batchSize = CommonOptions.BatchSizeFor(parse, o.BatchSize, backbone);
         using BackboneSession session = OpenSession(backbone, parse.GetValue(o.Device)!, batchSize, io);
         using FaceStageSession? faces = OpenFaces(classifier, backbone, parse.GetValue(o.Device)!);
+        WriteNote(io, thresholdNote);
         int k = Math.Min(parse.GetValue(o.TopK), classifier.Labels.Count);
         var bar = new ProgressReporter(io, "images");
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -80,13 +76,15 @@ public static class PredictCommand
         var split = new Option<string?>("--split") { Description = "Score only rows whose split is this value, e.g. test [default: all rows]", HelpName = "SPLIT" };
         var output = new Option<string>("--out") { Description = "Report folder: metrics.json, per-class.csv, confusion.csv/.png, misclassified.csv", HelpName = "REPORT_DIR", Required = true };
         var minimum = new Option<double?>("--min-accuracy") { Description = "Exit with code 3 when accuracy is below X (for scheduled jobs) [default: none]", HelpName = "X", CustomParser = CommonOptions.OptionalNumber };
+        var maximumFar = new Option<double?>("--max-far") { Description = "Exit with code 3 when more than this share of strangers (faces of people the head does not know) get a name [default: none]", HelpName = "F", CustomParser = CommonOptions.OptionalNumber };
+        Option<string?> unknown = UnknownThresholdOption();
         var topK = new Option<int>("--top-k") { Description = "k of the top-k accuracy", DefaultValueFactory = _ => 5, CustomParser = CommonOptions.WholeNumber, Validators = { CommonOptions.Positive } };
         Option<string?> model = CommonOptions.Model("The head's backbone model file, when scoring images [default: found by the head's backbone name]");
         Option<DeviceSpec> device = CommonOptions.Device();
         Option<int> batchSize = CommonOptions.BatchSize();
         var command = new Command("evaluate", "Score a labelled set (a feature cache or images) with a head and write a report; --min-accuracy makes it a gate.")
         {
-            head, features, images, manifest, split, output, minimum, topK, model, device, batchSize,
+            head, features, images, manifest, split, output, minimum, maximumFar, unknown, topK, model, device, batchSize,
         };
         command.SetAction(async (parse, token) =>
         {
@@ -105,17 +103,75 @@ public static class PredictCommand
             string reportFolder = parse.GetValue(output)!;
             string source = parse.GetValue(features) ?? parse.GetValue(images) ?? parse.GetValue(manifest)!;
             HeadEvaluation.EnsureReportFolder(reportFolder, parse.GetValue(head)!, source);
+            double? farBar = parse.GetValue(maximumFar);
+            if (farBar is < 0 or > 1)
+            {
+                throw new UsageException("--max-far must be between 0 and 1");
+            }
+
             using HeadClassifier classifier = HeadClassifier.Load(CommandRunner.RequireFolder(parse.GetValue(head)!, "head folder"));
+            double? threshold = UnknownThresholdFor(parse, unknown, classifier, out string? thresholdNote);
             HeadEvaluation evaluation = await GatherAsync(parse, classifier, features, images, manifest, split, topK, model, device, batchSize, io, token);
+            WriteNote(io, thresholdNote);
             if (evaluation.Count == 0)
             {
                 throw new UsageException(evaluation.Split is null ? $"{evaluation.Source}: nothing to evaluate" : $"{evaluation.Source}: no rows with split '{evaluation.Split}'");
             }
 
-            ClassificationReport report = evaluation.WriteReport(reportFolder, bar);
-            return Summarise(report, reportFolder, bar, io);
+            EvaluationOutcome outcome = evaluation.WriteReport(reportFolder, new EvaluationBars(bar, farBar), threshold);
+            return Summarise(outcome, reportFolder, new EvaluationBars(bar, farBar), io);
         });
         return command;
+    }
+
+    /// <summary><c>--unknown-threshold none|P</c>: off, or a score; when not given, the head's own threshold.</summary>
+    private static Option<string?> UnknownThresholdOption() => new("--unknown-threshold")
+    {
+        Description = "Label a face 'unknown' when its score (mlp: top-1 probability; prototype: cosine) is below P; none: never [default: the head's threshold from head.json]",
+        HelpName = "none|P",
+    };
+
+    private static void WriteNote(CommandIo io, string? note)
+    {
+        if (note is not null)
+        {
+            io.WriteNote(note);
+        }
+    }
+
+    /// <summary>The threshold to apply: the option's value, else the head's (then <paramref name="note"/> says which one and how it was set).</summary>
+    private static double? UnknownThresholdFor(ParseResult parse, Option<string?> option, HeadClassifier classifier, out string? note)
+    {
+        note = null;
+        string? text = parse.GetValue(option);
+        if (text is null)
+        {
+            double? own = classifier.Description.SuggestedUnknownThreshold;
+            string calibration = classifier.Description.Strangers is { } s
+                ? string.Create(CultureInfo.InvariantCulture, $"calibrated at FAR {s.TargetFar} on {s.Count} strangers")
+                : "not calibrated against strangers";
+            note = own is double t
+                ? string.Create(CultureInfo.InvariantCulture, $"predict: faces with a {classifier.ScoreName} below {t:F4} are labelled unknown (the head's threshold, {calibration}; --unknown-threshold none|P to change)")
+                : "predict: the head has no unknown threshold; every face gets a name (--unknown-threshold P to set one)";
+            return own;
+        }
+
+        if (text.Equals("none", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value))
+        {
+            throw new UsageException($"--unknown-threshold: '{text}' is neither none nor a number");
+        }
+
+        if (value < classifier.LowestScore || value > 1)
+        {
+            throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--unknown-threshold must be none or between {classifier.LowestScore} and 1 (a {classifier.ScoreName})"));
+        }
+
+        return value;
     }
 
     private static Option<string> HeadOption() => new("--head") { Description = "Head folder written by TrainHead", HelpName = "HEAD_DIR", Required = true };
@@ -192,24 +248,42 @@ public static class PredictCommand
             faces, (path, failure) => io.WriteNote($"skipped: {path}: {failure}"), token);
     }
 
-    private static int Summarise(ClassificationReport report, string reportFolder, double? bar, CommandIo io)
+    private static int Summarise(EvaluationOutcome outcome, string reportFolder, EvaluationBars bars, CommandIo io)
     {
+        ClassificationReport report = outcome.Report;
+        OpenSetReport open = outcome.OpenSet;
         string worst = string.Join(", ", report.Worst(3).Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Label} (f1 {c.F1:F2})")));
         io.WriteNote(string.Create(CultureInfo.InvariantCulture,
             $"evaluate: accuracy {report.Accuracy:F4} on {report.Count} images, top-{report.TopK} {report.TopKAccuracy:F4}, macro F1 {report.MacroF1:F4}; worst: {(worst.Length > 0 ? worst : "none")}"));
-        if (report.UnseenLabels.Count > 0)
+        string threshold = open.Threshold is double t ? t.ToString("F4", CultureInfo.InvariantCulture) : "none";
+        string far = open.Far is double f ? string.Create(CultureInfo.InvariantCulture, $"FAR {f:F4} on {open.UnknownCount} stranger faces ({report.UnseenLabels.Count} people the head does not know)") : "no strangers in this set (FAR not measured)";
+        io.WriteNote(string.Create(CultureInfo.InvariantCulture, $"evaluate: open set at unknown threshold {threshold}: DIR {open.Dir:F4} on {open.KnownCount} known faces, {far}"));
+        if (outcome.PlotErrors.Count > 0)
         {
-            io.WriteNote($"evaluate: {report.UnseenLabels.Count} label(s) the head never saw, counted as errors: {string.Join(", ", report.UnseenLabels.Take(10))}");
+            io.WriteNote($"warning: plots left out of the report: {string.Join("; ", outcome.PlotErrors)}");
         }
 
         io.WriteNote($"evaluate: report written to {reportFolder}");
-        if (bar is double required && report.Accuracy < required)
+        int code = ExitCodes.Success;
+        if (bars.MinAccuracy is double required && report.Accuracy < required)
         {
             io.WriteError(string.Create(CultureInfo.InvariantCulture, $"{reportFolder}: accuracy {report.Accuracy:F4} is below --min-accuracy {required}"));
-            return ExitCodes.BelowMinimumAccuracy;
+            code = ExitCodes.BelowMinimumAccuracy;
         }
 
-        return ExitCodes.Success;
+        if (bars.MaxFar is not null && open.Far is null)
+        {
+            io.WriteError($"{reportFolder}: --max-far cannot be checked: the set holds no faces of people the head does not know; add strangers to the evaluation set or drop --max-far");
+            return ExitCodes.Failed;
+        }
+
+        if (bars.MaxFar is double allowed && open.Far is double reached && reached > allowed)
+        {
+            io.WriteError(string.Create(CultureInfo.InvariantCulture, $"{reportFolder}: FAR {reached:F4} ({open.FalseAccepts} of {open.UnknownCount} stranger faces named) is above --max-far {allowed}"));
+            code = ExitCodes.BelowMinimumAccuracy;
+        }
+
+        return code;
     }
 
     /// <summary>The main command's options and argument.</summary>
@@ -227,12 +301,7 @@ public static class PredictCommand
 
         public Option<int> TopK { get; } = new("--top-k") { Description = "Labels listed per image", DefaultValueFactory = _ => 3, CustomParser = CommonOptions.WholeNumber, Validators = { CommonOptions.Positive } };
 
-        public Option<double?> Unknown { get; } = new("--unknown-threshold")
-        {
-            Description = "Label a face 'unknown' when its top probability is below P (head.json suggests one) [default: none]",
-            HelpName = "P",
-            CustomParser = CommonOptions.OptionalNumber,
-        };
+        public Option<string?> Unknown { get; } = UnknownThresholdOption();
 
         public Option<string?> Model { get; } = CommonOptions.Model("The head's backbone model file, when it is not where the head's backbone name finds it [default: found by name]");
 

@@ -4,7 +4,7 @@ using FacePipeline.Head;
 
 namespace FacePipeline.Cli.TrainHead;
 
-/// <summary>The <c>TrainHead</c> program: trains the 1024–256–N softmax head on a feature cache.</summary>
+/// <summary>The <c>TrainHead</c> program: fits a head (the 1024–256–N softmax mlp, prototypes, or the better of both) on a feature cache.</summary>
 public static class TrainHeadCommand
 {
     /// <summary>Entry point.</summary>
@@ -14,9 +14,9 @@ public static class TrainHeadCommand
     public static Task<int> RunAsync(string[] args, CommandIo io, CancellationToken cancellationToken = default)
     {
         var o = new MainOptions(new TrainingOptions());
-        var root = new RootCommand("TrainHead: train the seed's Dense(1024) → Dense(256) → Dense(N, softmax) head on cached features.")
+        var root = new RootCommand("TrainHead: fit a head on cached features: the seed's Dense(1024) → Dense(256) → Dense(N, softmax) mlp, per-person prototypes (cosine), or by default the one that validates better.")
         {
-            o.Features, o.Output, o.Epochs, o.BatchSize, o.LearningRate, o.ValidationSplit, o.Seed, o.ClassWeights, o.Dropout, o.Patience, o.NoStandardize, o.Device, o.Streaming, o.MemoryBudget, o.Overwrite,
+            o.Features, o.Output, o.Head, o.AutoBudget, o.Unknowns, o.TargetFar, o.Epochs, o.BatchSize, o.LearningRate, o.ValidationSplit, o.Seed, o.ClassWeights, o.Dropout, o.Patience, o.NoStandardize, o.Device, o.Streaming, o.MemoryBudget, o.Overwrite,
         };
         root.SetAction((parse, token) => TrainAsync(parse, o, io, token));
         return CommandRunner.RunAsync(root, args, io, cancellationToken);
@@ -39,6 +39,9 @@ public static class TrainHeadCommand
             Device = parse.GetValue(o.Device)!,
             Streaming = parse.GetValue(o.Streaming),
             MemoryBudgetBytes = parse.GetValue(o.MemoryBudget),
+            Head = parse.GetValue(o.Head),
+            AutoBudgetSeconds = parse.GetValue(o.AutoBudget),
+            TargetFar = parse.GetValue(o.TargetFar),
         };
         try
         {
@@ -50,7 +53,13 @@ public static class TrainHeadCommand
         }
 
         string cache = CommandRunner.RequireFolder(parse.GetValue(o.Features)!, "feature cache");
-        await HeadTrainingJob.RunAsync(cache, parse.GetValue(o.Output)!, options, parse.GetValue(o.Overwrite), io.WriteNote, token);
+        string? unknowns = parse.GetValue(o.Unknowns) is string folder ? CommandRunner.RequireFolder(folder, "strangers' feature cache (--unknowns)") : null;
+        if (unknowns is null && parse.GetResult(o.TargetFar) is { Implicit: false })
+        {
+            throw new UsageException("--target-far needs --unknowns CACHE_DIR (the faces to calibrate the threshold on)");
+        }
+
+        await HeadTrainingJob.RunAsync(cache, parse.GetValue(o.Output)!, options, parse.GetValue(o.Overwrite), io.WriteNote, unknowns, token);
         return ExitCodes.Success;
     }
 
@@ -61,6 +70,27 @@ public static class TrainHeadCommand
         {
             Features = new("--features") { Description = "Feature cache folder written by Extract", HelpName = "CACHE_DIR", Required = true };
             Output = new("--out") { Description = "Head folder to write (must not exist unless --overwrite)", HelpName = "HEAD_DIR", Required = true };
+            Head = new("--head")
+            {
+                Description = "mlp: the seed's softmax head; prototype: each person's normalised mean embedding, cosine score (no epochs, one photo enrols a person); auto: fit both on the training rows and keep the one with the higher validation macro recall, then accuracy (a tie keeps mlp) [default: auto]",
+                HelpName = "auto|mlp|prototype",
+                CustomParser = CommonOptions.Choice<HeadKind>,
+            };
+            AutoBudget = new("--auto-budget")
+            {
+                Description = "With --head auto, seconds the mlp may train: another epoch starts only while it fits, and an mlp whose first epoch does not end within it is left out; --head mlp is never cut",
+                DefaultValueFactory = _ => defaults.AutoBudgetSeconds,
+                HelpName = "SECONDS",
+                CustomParser = CommonOptions.Number,
+            };
+            Unknowns = new("--unknowns") { Description = "Feature cache of faces of people who must NOT be recognised (same --model and --faces); the unknown threshold is calibrated on them [default: none: known faces only, not calibrated against strangers]", HelpName = "CACHE_DIR" };
+            TargetFar = new("--target-far")
+            {
+                Description = "With --unknowns, the largest share of those faces that may get a name",
+                DefaultValueFactory = _ => defaults.TargetFar,
+                HelpName = "F",
+                CustomParser = CommonOptions.Number,
+            };
             Epochs = new("--epochs") { Description = $"Passes over the training rows", DefaultValueFactory = _ => defaults.Epochs, Validators = { CommonOptions.Positive }, CustomParser = CommonOptions.WholeNumber };
             BatchSize = new("--batch-size") { Description = $"Rows per optimisation step", DefaultValueFactory = _ => defaults.BatchSize, Validators = { CommonOptions.Positive }, CustomParser = CommonOptions.WholeNumber };
             LearningRate = new("--lr") { Description = $"Adam learning rate", DefaultValueFactory = _ => defaults.LearningRate, CustomParser = CommonOptions.Number };
@@ -101,6 +131,14 @@ public static class TrainHeadCommand
         public Option<string> Features { get; }
 
         public Option<string> Output { get; }
+
+        public Option<HeadKind> Head { get; }
+
+        public Option<double> AutoBudget { get; }
+
+        public Option<string?> Unknowns { get; }
+
+        public Option<double> TargetFar { get; }
 
         public Option<int> Epochs { get; }
 

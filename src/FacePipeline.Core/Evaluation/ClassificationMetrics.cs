@@ -30,7 +30,7 @@ public static class ClassificationMetrics
         string[] top1 = TopOne(trueLabels, rankedPredictions, knownLabels, topK);
         int count = trueLabels.Count;
         string[] labels = [.. trueLabels.Concat(top1).Distinct(StringComparer.Ordinal).Order(NaturalStringComparer.Instance)];
-        int[][] confusion = Confusion(trueLabels, top1, labels);
+        ConfusionMatrix confusion = Confusion(trueLabels, top1, labels);
         int correct = Enumerable.Range(0, count).Count(i => top1[i] == trueLabels[i]);
         int correctInTopK = Enumerable.Range(0, count).Count(i => rankedPredictions[i].Take(topK).Contains(trueLabels[i], StringComparer.Ordinal));
         ClassMetrics[] perClass = PerClass(labels, confusion);
@@ -92,7 +92,7 @@ public static class ClassificationMetrics
     }
 
     /// <summary>Counts [true, predicted] over <paramref name="labels"/>.</summary>
-    private static int[][] Confusion(IReadOnlyList<string> trueLabels, string[] top1, string[] labels)
+    private static ConfusionMatrix Confusion(IReadOnlyList<string> trueLabels, string[] top1, string[] labels)
     {
         var indexOf = new Dictionary<string, int>(labels.Length, StringComparer.Ordinal);
         for (int i = 0; i < labels.Length; i++)
@@ -100,36 +100,32 @@ public static class ClassificationMetrics
             indexOf[labels[i]] = i;
         }
 
-        int[][] confusion = new int[labels.Length][];
-        for (int i = 0; i < labels.Length; i++)
-        {
-            confusion[i] = new int[labels.Length];
-        }
-
-        for (int i = 0; i < top1.Length; i++)
-        {
-            confusion[indexOf[trueLabels[i]]][indexOf[top1[i]]]++;
-        }
-
-        return confusion;
+        return new ConfusionMatrix(labels.Length, Enumerable.Range(0, top1.Length).Select(i => (indexOf[trueLabels[i]], indexOf[top1[i]])));
     }
 
-    private static ClassMetrics[] PerClass(string[] labels, int[][] confusion)
+    private static ClassMetrics[] PerClass(string[] labels, ConfusionMatrix confusion)
     {
+        var support = new int[labels.Length];
+        var predicted = new int[labels.Length];
+        var truePositives = new int[labels.Length];
+        foreach ((int t, int p, int n) in confusion.Cells)
+        {
+            support[t] += n;
+            predicted[p] += n;
+            truePositives[t] += t == p ? n : 0;
+        }
+
         var perClass = new ClassMetrics[labels.Length];
         for (int c = 0; c < labels.Length; c++)
         {
-            int truePositives = confusion[c][c];
-            int support = confusion[c].Sum();
-            int predicted = confusion.Sum(row => row[c]);
             perClass[c] = new ClassMetrics(
                 labels[c],
-                support,
-                predicted,
-                Precision: Ratio(truePositives, predicted),
-                Recall: Ratio(truePositives, support),
+                support[c],
+                predicted[c],
+                Precision: Ratio(truePositives[c], predicted[c]),
+                Recall: Ratio(truePositives[c], support[c]),
                 // 2·TP / (2·TP + FP + FN), the form scikit-learn uses; equals the harmonic mean whenever that is defined.
-                F1: Ratio(2 * truePositives, support + predicted));
+                F1: Ratio(2 * truePositives[c], support[c] + predicted[c]));
         }
 
         return perClass;

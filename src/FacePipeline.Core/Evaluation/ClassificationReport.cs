@@ -13,7 +13,7 @@ namespace FacePipeline.Evaluation;
 /// The union of true labels and top-1 predicted labels, in natural order ("s2" before "s10"); the row and column order of
 /// <paramref name="Confusion"/>.
 /// </param>
-/// <param name="Confusion">Counts indexed [true label][top-1 predicted label], both in the order of <paramref name="Labels"/>.</param>
+/// <param name="Confusion">Counts indexed [true label, top-1 predicted label], both in the order of <paramref name="Labels"/>, sparse.</param>
 /// <param name="UnseenLabels">True labels the model does not know, in natural order; their samples count as errors.</param>
 public sealed record ClassificationReport(
     int Count,
@@ -25,7 +25,7 @@ public sealed record ClassificationReport(
     double MacroF1,
     IReadOnlyList<ClassMetrics> PerClass,
     IReadOnlyList<string> Labels,
-    int[][] Confusion,
+    ConfusionMatrix Confusion,
     IReadOnlyList<string> UnseenLabels)
 {
     /// <summary>The <paramref name="n"/> classes with the lowest F1 among those with support, ties broken by label.</summary>

@@ -133,31 +133,62 @@ public sealed class HeadEvaluation
         return ContactSheet.RenderPng($"Misclassified: first {tiles.Count} (true → predicted, confidence)", tiles);
     }
 
-    /// <summary>The metrics over the samples gathered.</summary>
-    public ClassificationReport Score() => ClassificationMetrics.Compute(truth, ranked, Head.Labels.ToList(), TopK);
+    /// <summary>
+    /// The closed-set metrics: over the faces whose label the head knows (strangers are left to <see cref="OpenSet"/>
+    /// and listed in <see cref="ClassificationReport.UnseenLabels"/>); over every face, all wrong, when none is known.
+    /// </summary>
+    public ClassificationReport Score()
+    {
+        var known = new HashSet<string>(Head.Labels, StringComparer.Ordinal);
+        int[] rows = [.. Enumerable.Range(0, Count).Where(i => known.Contains(truth[i]))];
+        if (rows.Length == 0 || rows.Length == Count)
+        {
+            return ClassificationMetrics.Compute(truth, ranked, Head.Labels.ToList(), TopK);
+        }
 
-    /// <summary>The wrongly predicted samples, in input order.</summary>
+        ClassificationReport report = ClassificationMetrics.Compute([.. rows.Select(i => truth[i])], [.. rows.Select(i => ranked[i])], Head.Labels.ToList(), TopK);
+        string[] strangers = [.. truth.Where(t => !known.Contains(t)).Distinct(StringComparer.Ordinal).Order(NaturalStringComparer.Instance)];
+        return report with { UnseenLabels = strangers };
+    }
+
+    /// <summary>Open-set figures at <paramref name="threshold"/> (null: every face gets a name).</summary>
+    public OpenSetReport OpenSet(double? threshold)
+    {
+        var known = new HashSet<string>(Head.Labels, StringComparer.Ordinal);
+        return OpenSetMetrics.Compute(
+            [.. scored.Select((p, i) => new OpenSetSample(known.Contains(truth[i]), !p.NoFace && p.Top[0].Label == truth[i], p.Confidence, p.NoFace))], threshold);
+    }
+
+    /// <summary>The wrongly predicted samples (top-1, no threshold), in input order.</summary>
     public IReadOnlyList<Misclassification> Misclassified() =>
         scored.Select((p, i) => (p, i)).Where(x => x.p.Label != truth[x.i])
             .Select(x => new Misclassification(x.p.Path, truth[x.i], x.p.Label, x.p.Confidence)).ToList();
 
-    /// <summary>The context entries of <c>metrics.json</c>: time, tool, source, split, head, backbone and the bar.</summary>
-    public IReadOnlyDictionary<string, object?> Context(double? minAccuracy) => new Dictionary<string, object?>
+    /// <summary>The context entries of <c>metrics.json</c>: time, tool, source, split, head, backbone and the bars.</summary>
+    public IReadOnlyDictionary<string, object?> Context(EvaluationBars bars)
     {
-        ["timestamp_utc"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
-        ["tool_version"] = ToolInfo.Version,
-        ["source"] = Source,
-        ["split"] = Split,
-        ["head"] = new Dictionary<string, object?>
+        ArgumentNullException.ThrowIfNull(bars);
+        return new Dictionary<string, object?>
         {
-            ["folder"] = Path.GetFullPath(Head.Folder),
-            ["created_utc"] = Head.Description.CreatedUtc,
-            ["classes"] = Head.Labels.Count,
-            ["val_accuracy"] = Head.Description.Metrics.ValAccuracy,
-        },
-        ["backbone"] = Head.Description.Backbone,
-        ["min_accuracy"] = minAccuracy,
-    };
+            ["timestamp_utc"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
+            ["tool_version"] = ToolInfo.Version,
+            ["source"] = Source,
+            ["split"] = Split,
+            ["head"] = new Dictionary<string, object?>
+            {
+                ["folder"] = Path.GetFullPath(Head.Folder),
+                ["created_utc"] = Head.Description.CreatedUtc,
+                ["kind"] = Head.Kind.ToString().ToLowerInvariant(),
+                ["score"] = Head.ScoreName,
+                ["classes"] = Head.Labels.Count,
+                ["val_accuracy"] = Head.Description.Metrics.ValAccuracy,
+                ["threshold_calibrated_on_strangers"] = Head.Description.Strangers is not null,
+            },
+            ["backbone"] = Head.Description.Backbone,
+            ["min_accuracy"] = bars.MinAccuracy,
+            ["max_far"] = bars.MaxFar,
+        };
+    }
 
     /// <summary>
     /// Fails early, before scoring, when <paramref name="reportFolder"/> may not be replaced by a report: it is not one of
@@ -167,14 +198,15 @@ public sealed class HeadEvaluation
     public static void EnsureReportFolder(string reportFolder, string headFolder, string source) =>
         OutputFolderGuard.EnsureReplaceable(reportFolder, ReportKind, "--out", [(headFolder, "head folder"), (source, "labelled set")]);
 
-    /// <summary>Scores the samples and writes the report folder (see <see cref="EvaluationReportWriter"/>) once <see cref="OutputFolderGuard"/> allows it.</summary>
+    /// <summary>Scores the samples at <paramref name="threshold"/> and writes the report folder (see <see cref="EvaluationReportWriter"/>) once <see cref="OutputFolderGuard"/> allows it.</summary>
     /// <exception cref="OutputFolderException">The folder may not be replaced.</exception>
-    public ClassificationReport WriteReport(string reportFolder, double? minAccuracy)
+    public EvaluationOutcome WriteReport(string reportFolder, EvaluationBars bars, double? threshold)
     {
         OutputFolderGuard.EnsureReplaceable(reportFolder, ReportKind, "--out", inputs);
         ClassificationReport report = Score();
-        EvaluationReportWriter.Write(reportFolder, report, Misclassified(), Context(minAccuracy), RenderMisclassifiedSheet());
-        return report;
+        OpenSetReport openSet = OpenSet(threshold);
+        IReadOnlyList<string> plotErrors = EvaluationReportWriter.Write(reportFolder, report, openSet, Misclassified(), Context(bars), RenderMisclassifiedSheet());
+        return new EvaluationOutcome(report, openSet, plotErrors);
     }
 
     private void Add(string label, FacePrediction prediction)

@@ -1,23 +1,22 @@
 using FacePipeline.Backbones;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace FacePipeline.Head;
 
 /// <summary>
-/// A loaded head: turns feature vectors into class probabilities (softmax over logits, computed stably by
-/// subtracting the maximum). The label map and architecture come from the head folder, never from flags.
+/// A loaded head of either kind: turns feature vectors into one score per class on the head's scale (mlp: softmax
+/// probabilities, computed stably by subtracting the maximum; prototype: cosine similarities). The label map, kind and
+/// threshold come from the head folder, never from flags.
 /// </summary>
 public sealed class HeadClassifier : IDisposable
 {
-    private readonly HeadModel model;
+    private readonly IHeadScorer scorer;
 
-    private HeadClassifier(string folder, HeadDescription description, IReadOnlyList<string> labels, HeadModel model)
+    private HeadClassifier(string folder, HeadDescription description, IReadOnlyList<string> labels, IHeadScorer scorer)
     {
         Folder = folder;
         Description = description;
         Labels = labels;
-        this.model = model;
+        this.scorer = scorer;
     }
 
     /// <summary>The head folder.</summary>
@@ -29,12 +28,29 @@ public sealed class HeadClassifier : IDisposable
     /// <summary>Labels in class-index order.</summary>
     public IReadOnlyList<string> Labels { get; }
 
-    /// <summary>Loads a head folder (CPU) as one consistent version (<see cref="HeadFolderReader"/>): the weights come from the bytes whose hash was checked.</summary>
+    /// <summary>The head's kind (heads from before head kinds are mlp).</summary>
+    public HeadKind Kind => Description.Architecture.Kind == HeadDescriptionBuilder.PrototypeKind ? HeadKind.Prototype : HeadKind.Mlp;
+
+    /// <summary>What a score is, in words: top-1 probability (0–1) or cosine (−1–1).</summary>
+    public string ScoreName => Kind == HeadKind.Prototype ? "cosine" : "top-1 probability";
+
+    /// <summary>The lowest score there is: 0 for probabilities, −1 for cosines.</summary>
+    public double LowestScore => Kind == HeadKind.Prototype ? -1 : 0;
+
+    /// <summary>Loads a head folder (CPU) as one consistent version (<see cref="HeadFolderReader"/>): the weights or prototypes come from the bytes whose hash was checked.</summary>
     /// <exception cref="HeadException">Missing, incomplete or incompatible folder.</exception>
     public static HeadClassifier Load(string folder)
     {
         HeadSnapshot head = HeadFolderReader.Read(folder);
-        var model = new HeadModel(head.Description.Architecture.InputSize, head.Labels.Count, head.Description.Architecture.Dropout);
+        HeadDescription description = head.Description;
+        string weightsPath = Path.Combine(folder, description.WeightsFile);
+        if (description.Architecture.Kind == HeadDescriptionBuilder.PrototypeKind)
+        {
+            float[] prototypes = HeadFolder.ReadPrototypes(head.Weights, weightsPath, head.Labels.Count, description.Architecture.InputSize);
+            return new HeadClassifier(folder, description, head.Labels, new PrototypeScorer(prototypes, description.Architecture.InputSize));
+        }
+
+        var model = new HeadModel(description.Architecture.InputSize, head.Labels.Count, description.Architecture.Dropout);
         try
         {
             using var weights = new MemoryStream(head.Weights, writable: false);
@@ -43,11 +59,10 @@ public sealed class HeadClassifier : IDisposable
         catch (Exception error) when (error is ArgumentException or InvalidOperationException or IOException)
         {
             model.Dispose();
-            throw new HeadException($"{Path.Combine(folder, head.Description.WeightsFile)}: cannot load head weights ({error.Message})", error);
+            throw new HeadException($"{weightsPath}: cannot load head weights ({error.Message})", error);
         }
 
-        model.eval();
-        return new HeadClassifier(folder, head.Description, head.Labels, model);
+        return new HeadClassifier(folder, description, head.Labels, new MlpScorer(model, description.Architecture.InputSize, head.Labels.Count));
     }
 
     /// <summary>Refuses features from any backbone other than the one the head was trained on.</summary>
@@ -70,23 +85,11 @@ public sealed class HeadClassifier : IDisposable
     }
 
     /// <summary>
-    /// Probabilities for <paramref name="count"/> feature vectors stored back to back, as a row-major
-    /// count × classes array.
+    /// Scores (probabilities or cosines, see <see cref="ScoreName"/>) for <paramref name="count"/> feature vectors
+    /// stored back to back, as a row-major count × classes array.
     /// </summary>
-    public float[] Probabilities(ReadOnlySpan<float> features, int count)
-    {
-        int inputSize = Description.Architecture.InputSize;
-        if (features.Length != count * inputSize)
-        {
-            throw new ArgumentException($"expected {count} × {inputSize} features, got {features.Length}", nameof(features));
-        }
-
-        using var noGrad = torch.no_grad();
-        using var scope = torch.NewDisposeScope();
-        Tensor input = torch.tensor(features.ToArray(), [count, inputSize]);
-        return nn.functional.softmax(model.forward(input), 1).data<float>().ToArray();
-    }
+    public float[] Scores(ReadOnlySpan<float> features, int count) => scorer.Scores(features, count);
 
     /// <inheritdoc />
-    public void Dispose() => model.Dispose();
+    public void Dispose() => scorer.Dispose();
 }

@@ -38,12 +38,21 @@ public sealed record HeadDescription
     /// <summary>The cache it was trained on.</summary>
     public required string CacheFolder { get; init; }
 
-    /// <summary>Suggested <c>--unknown-threshold</c> (top-1 probability), or null without validation rows.</summary>
+    /// <summary>
+    /// The head's unknown threshold on its own score (top-1 probability for the mlp, cosine for prototypes), which
+    /// Predict applies unless told otherwise; null without validation rows or strangers.
+    /// </summary>
     public double? SuggestedUnknownThreshold { get; init; }
 
     /// <summary>How <see cref="SuggestedUnknownThreshold"/> was chosen.</summary>
     public string UnknownThresholdMethod { get; init; } =
         "5th percentile of the top-1 probability over correctly recognised validation images (about 95 % of them are kept)";
+
+    /// <summary>The calibration on strangers (<c>--unknowns</c>), or null: then the threshold was NOT calibrated against strangers.</summary>
+    public StrangerCalibration? Strangers { get; init; }
+
+    /// <summary>How the head's kind was chosen and both kinds' validation figures (null in heads from before head kinds).</summary>
+    public HeadSelection? Selection { get; init; }
 
     /// <summary>Weights file name inside the head folder.</summary>
     public string WeightsFile { get; init; } = HeadFolder.WeightsFileName;
@@ -79,9 +88,9 @@ public sealed record HeadCounts(int Train, int Validation, int TestSkipped, int 
 /// <summary>Final metrics of a training run.</summary>
 /// <param name="EpochsRun">Epochs actually run.</param>
 /// <param name="BestEpoch">Epoch whose weights were kept.</param>
-/// <param name="TrainLoss">Training loss of the last epoch.</param>
-/// <param name="TrainAccuracy">Training accuracy of the last epoch.</param>
+/// <param name="TrainLoss">Training loss of the last epoch (null for prototypes).</param>
+/// <param name="TrainAccuracy">Training accuracy of the last epoch (null for prototypes).</param>
 /// <param name="ValLoss">Validation loss of the kept weights.</param>
-/// <param name="ValAccuracy">Validation accuracy of the kept weights.</param>
-/// <param name="TrainingSeconds">Seconds spent in the epochs.</param>
-public sealed record HeadMetrics(int EpochsRun, int BestEpoch, double TrainLoss, double TrainAccuracy, double? ValLoss, double? ValAccuracy, double TrainingSeconds);
+/// <param name="ValAccuracy">Validation accuracy of the kept weights (prototypes: of those fitted on the training rows).</param>
+/// <param name="TrainingSeconds">Seconds spent in the epochs (0 for prototypes).</param>
+public sealed record HeadMetrics(int EpochsRun, int BestEpoch, double? TrainLoss, double? TrainAccuracy, double? ValLoss, double? ValAccuracy, double TrainingSeconds);

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Globalization;
 using System.Text.Json;
 using FacePipeline.Backbones;
@@ -8,14 +9,21 @@ using FacePipeline.Storage;
 namespace FacePipeline.Head;
 
 /// <summary>
-/// A self-describing head folder: <c>weights.bin</c> (TorchSharp state), <c>labels.json</c> (index → label),
-/// <c>head.json</c>, <c>history.csv</c> and <c>training-curves.png</c>. Written through <see cref="AtomicFolder"/> (a temporary sibling folder
+/// A self-describing head folder: <c>weights.bin</c> (TorchSharp state of the mlp) or <c>prototypes.f32</c>
+/// (prototype head), <c>labels.json</c> (index → label), <c>head.json</c>, and for the mlp <c>history.csv</c> and
+/// <c>training-curves.png</c>. Written through <see cref="AtomicFolder"/> (a temporary sibling folder
 /// renamed into place), so a reader never sees half a head.
 /// </summary>
 public static class HeadFolder
 {
     /// <summary>Weights file name.</summary>
     public const string WeightsFileName = "weights.bin";
+
+    /// <summary>
+    /// Prototypes file name: classes × features float32, little-endian, row-major, no header (numpy:
+    /// <c>np.fromfile(f, '&lt;f4').reshape(classes, features)</c>); the shape is in head.json.
+    /// </summary>
+    public const string PrototypesFileName = "prototypes.f32";
 
     /// <summary>Label map file name.</summary>
     public const string LabelsFileName = "labels.json";
@@ -49,29 +57,74 @@ public static class HeadFolder
         EnsureWritable(target, overwrite, cacheFolder);
         AtomicFolder.Write(target, staging =>
         {
-            using (var model = new HeadModel(head.InputSize, head.Labels.Count, description.Architecture.Dropout))
+            var written = new List<string> { description.WeightsFile, LabelsFileName };
+            if (head.Kind == HeadKind.Prototype)
             {
+                WritePrototypes(Path.Combine(staging, description.WeightsFile), head.Prototypes!);
+            }
+            else
+            {
+                using var model = new HeadModel(head.InputSize, head.Labels.Count, description.Architecture.Dropout);
                 model.load_state_dict(head.Weights);
                 model.save(Path.Combine(staging, WeightsFileName));
+                WriteHistory(staging, head.History);
+                written.AddRange([HistoryFileName, CurvesFileName]);
             }
 
             File.WriteAllText(Path.Combine(staging, LabelsFileName), JsonSerializer.Serialize(head.Labels, JsonOptions));
-            CsvTable.Write(
-                Path.Combine(staging, HistoryFileName),
-                ["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds"],
-                head.History.Select(e => new[]
-                {
-                    e.Epoch.ToString(CultureInfo.InvariantCulture), Number(e.Loss), Number(e.Accuracy), Number(e.ValLoss), Number(e.ValAccuracy), Number(e.Seconds),
-                }));
-            TrainingCurvesPlot.Write(Path.Combine(staging, CurvesFileName), head.History);
             var files = new SortedDictionary<string, string>(StringComparer.Ordinal);
-            foreach (string file in new[] { WeightsFileName, LabelsFileName, HistoryFileName, CurvesFileName })
+            foreach (string file in written)
             {
                 files[file] = ContentHash.OfFile(Path.Combine(staging, file));
             }
 
             File.WriteAllText(Path.Combine(staging, DescriptionFileName), JsonSerializer.Serialize(description with { Files = files }, JsonOptions));
         }, replace: overwrite);
+    }
+
+    /// <summary>
+    /// The prototypes in <paramref name="bytes"/> (the weights file read by <see cref="HeadFolderReader"/>, named
+    /// <paramref name="path"/>) of a head whose head.json says <paramref name="classes"/> × <paramref name="inputSize"/>.
+    /// </summary>
+    /// <exception cref="HeadException">The file holds another number of values.</exception>
+    public static float[] ReadPrototypes(byte[] bytes, string path, int classes, int inputSize)
+    {
+        long expected = (long)classes * inputSize * sizeof(float);
+        if (bytes.Length != expected)
+        {
+            throw new HeadException($"{path}: {bytes.Length} bytes, but head.json says {classes} × {inputSize} float32 prototypes ({expected} bytes); retrain the head");
+        }
+
+        var values = new float[classes * inputSize];
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(i * sizeof(float)));
+        }
+
+        return values;
+    }
+
+    private static void WritePrototypes(string path, float[] prototypes)
+    {
+        var bytes = new byte[prototypes.Length * sizeof(float)];
+        for (int i = 0; i < prototypes.Length; i++)
+        {
+            BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * sizeof(float)), prototypes[i]);
+        }
+
+        File.WriteAllBytes(path, bytes);
+    }
+
+    private static void WriteHistory(string staging, IReadOnlyList<EpochRecord> history)
+    {
+        CsvTable.Write(
+            Path.Combine(staging, HistoryFileName),
+            ["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds"],
+            history.Select(e => new[]
+            {
+                e.Epoch.ToString(CultureInfo.InvariantCulture), Number(e.Loss), Number(e.Accuracy), Number(e.ValLoss), Number(e.ValAccuracy), Number(e.Seconds),
+            }));
+        TrainingCurvesPlot.Write(Path.Combine(staging, CurvesFileName), history);
     }
 
     /// <summary>
@@ -108,6 +161,11 @@ public static class HeadFolder
     /// <summary>Refuses a head architecture this tool does not run.</summary>
     internal static void EnsureKnownArchitecture(string descriptionPath, HeadArchitecture architecture)
     {
+        if (architecture.Kind == HeadDescriptionBuilder.PrototypeKind && architecture.Output == HeadDescriptionBuilder.CosineOutput && architecture.Hidden.Count == 0)
+        {
+            return;
+        }
+
         if (architecture.Kind != HeadDescriptionBuilder.DenseKind
             || architecture.Activation != HeadDescriptionBuilder.HiddenActivation
             || architecture.Output != HeadDescriptionBuilder.OutputActivation
@@ -115,7 +173,7 @@ public static class HeadFolder
         {
             throw new HeadException(
                 $"{descriptionPath}: head architecture '{architecture.Kind}' ({string.Join("-", architecture.Hidden)}, {architecture.Activation}, {architecture.Output}) is not the "
-                + $"{HeadDescriptionBuilder.DenseKind} this tool runs; retrain the head");
+                + $"{HeadDescriptionBuilder.DenseKind} or {HeadDescriptionBuilder.PrototypeKind} this tool runs; retrain the head");
         }
     }
 

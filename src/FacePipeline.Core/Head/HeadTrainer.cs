@@ -20,9 +20,11 @@ public static class HeadTrainer
     /// <param name="data">The training rows.</param>
     /// <param name="options">Training options (validated here).</param>
     /// <param name="onEpoch">Called after every epoch (progress lines).</param>
+    /// <param name="continueAfter">Asked after every epoch whether to run another (auto's time budget); null to run them all.</param>
     /// <param name="cancellationToken">Stops between batches.</param>
     /// <exception cref="HeadException">The device is unavailable, the data cannot be split, or the budget is too small to stream.</exception>
-    public static TrainedHead Train(TrainingSet data, TrainingOptions options, Action<EpochRecord>? onEpoch = null, CancellationToken cancellationToken = default)
+    public static TrainedHead Train(
+        TrainingSet data, TrainingOptions options, Action<EpochRecord>? onEpoch = null, Func<EpochRecord, bool>? continueAfter = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(data);
         Validate(options);
@@ -40,7 +42,7 @@ public static class HeadTrainer
         }
 
         using Tensor? weights = options.ClassWeights == ClassWeighting.Balanced ? BalancedWeights(data.Classes, trainRows, data.Labels.Count).to(device) : null;
-        (List<EpochRecord> history, int bestEpoch) = RunEpochs(head, rows, weights, options, onEpoch, cancellationToken);
+        (List<EpochRecord> history, int bestEpoch) = RunEpochs(head, rows, weights, options, onEpoch, continueAfter, cancellationToken);
         Validation? final = rows.ValidationCount > 0 ? Validate(head, rows, weights, cancellationToken) : null;
         head.to(CPU);
         return new TrainedHead(
@@ -201,7 +203,7 @@ public static class HeadTrainer
 
     /// <summary>The epochs with early stopping; the head ends with the kept weights. Returns the history and the kept epoch.</summary>
     private static (List<EpochRecord> History, int BestEpoch) RunEpochs(
-        HeadModel head, ITrainingRows rows, Tensor? weights, TrainingOptions options, Action<EpochRecord>? onEpoch, CancellationToken cancellationToken)
+        HeadModel head, ITrainingRows rows, Tensor? weights, TrainingOptions options, Action<EpochRecord>? onEpoch, Func<EpochRecord, bool>? continueAfter, CancellationToken cancellationToken)
     {
         using var optimizer = torch.optim.Adam(head.parameters(), lr: options.LearningRate);
         var history = new List<EpochRecord>();
@@ -220,6 +222,11 @@ public static class HeadTrainer
                 onEpoch?.Invoke(record);
                 EnsureFinite(record);
                 if (options.Patience > 0 && validationAccuracy is not null && !best.Offer(head, epoch, validationLoss!.Value, validationAccuracy.Value, options.Patience))
+                {
+                    break;
+                }
+
+                if (continueAfter?.Invoke(record) == false)
                 {
                     break;
                 }

@@ -15,10 +15,11 @@ public static class HeadTrainingJob
     /// <param name="options">Training options (already validated by the caller).</param>
     /// <param name="overwrite">Replace an existing head folder once the new one is complete.</param>
     /// <param name="note">Receives one progress line at a time.</param>
+    /// <param name="unknownsFolder">A cache of faces of people who must not be recognised, to calibrate the unknown threshold on; null for the known-only rule.</param>
     /// <param name="cancellationToken">Stops between batches.</param>
-    /// <exception cref="HeadException">The folder exists without <paramref name="overwrite"/>, or training failed.</exception>
+    /// <exception cref="HeadException">The folder exists without <paramref name="overwrite"/>, the strangers do not fit the training cache, or training failed.</exception>
     public static async Task RunAsync(
-        string cacheFolder, string headFolder, TrainingOptions options, bool overwrite, Action<string> note, CancellationToken cancellationToken = default)
+        string cacheFolder, string headFolder, TrainingOptions options, bool overwrite, Action<string> note, string? unknownsFolder = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(note);
@@ -34,8 +35,9 @@ public static class HeadTrainingJob
         }
 
         note(DescribeMemory(data, options, budget));
+        StrangerFaces? strangers = unknownsFolder is null ? null : await StrangerFaces.LoadAsync(unknownsFolder, data.Identity, data.Labels, cancellationToken);
         var clock = Stopwatch.StartNew();
-        using TrainedHead head = HeadTrainer.Train(data, options, e => note(FormatEpoch(e, options.Epochs)), cancellationToken);
+        using TrainedHead head = Calibrate(HeadFitter.Fit(data, options, e => note(FormatEpoch(e, options.Epochs)), note, cancellationToken), strangers, options.TargetFar);
         double seconds = clock.Elapsed.TotalSeconds;
         if (head.ClassesWithoutValidation > 0)
         {
@@ -46,13 +48,31 @@ public static class HeadTrainingJob
         HeadFolder.Write(headFolder, head, description, overwrite, cacheFolder);
         if (description.SuggestedUnknownThreshold is double threshold)
         {
-            note(string.Create(CultureInfo.InvariantCulture, $"train-head: suggested --unknown-threshold {threshold:F4} ({description.UnknownThresholdMethod})"));
+            note(string.Create(CultureInfo.InvariantCulture, $"train-head: unknown threshold {threshold:F4} ({description.UnknownThresholdMethod})"));
+        }
+        else
+        {
+            note("train-head: no unknown threshold: no validation rows to set one from known faces, and not calibrated against strangers (--unknowns CACHE_DIR); Predict names every face unless given --unknown-threshold");
         }
 
         string validation = head.ValidationAccuracy is double accuracy
-            ? string.Create(CultureInfo.InvariantCulture, $"validation accuracy {accuracy:F4} ({head.ValidationCount} images, best epoch {head.BestEpoch})")
+            ? string.Create(CultureInfo.InvariantCulture, $"validation accuracy {accuracy:F4} ({head.ValidationCount} images{(head.Kind == HeadKind.Mlp ? $", best epoch {head.BestEpoch}" : string.Empty)})")
             : "no validation rows";
-        note(string.Create(CultureInfo.InvariantCulture, $"train-head: {validation}; {head.History.Count} epochs in {seconds:F1} s; head written to {headFolder}"));
+        string kind = head.Kind == HeadKind.Prototype ? $"prototype head of {head.Labels.Count} people" : $"mlp head, {head.History.Count} epochs";
+        note(string.Create(CultureInfo.InvariantCulture, $"train-head: {validation}; {kind} in {seconds:F1} s; head written to {headFolder}"));
+    }
+
+    /// <summary>Sets the head's threshold from the strangers' scores, when there are strangers.</summary>
+    private static TrainedHead Calibrate(TrainedHead head, StrangerFaces? strangers, double targetFar)
+    {
+        if (strangers is null)
+        {
+            return head;
+        }
+
+        using IHeadScorer scorer = head.Scorer();
+        StrangerCalibration calibration = UnknownThreshold.Calibrate(strangers.TopScores(scorer), targetFar, strangers.Folder);
+        return head with { SuggestedUnknownThreshold = calibration.Threshold, Strangers = calibration };
     }
 
     /// <summary>The effective options as <c>name=value</c> pairs, in the spelling of the command line.</summary>
@@ -61,7 +81,7 @@ public static class HeadTrainingJob
         ArgumentNullException.ThrowIfNull(o);
         return
         [
-            $"epochs={o.Epochs}", $"batch-size={o.BatchSize}", string.Create(CultureInfo.InvariantCulture, $"lr={o.LearningRate}"),
+            $"head={o.Head.ToString().ToLowerInvariant()}", string.Create(CultureInfo.InvariantCulture, $"auto-budget={o.AutoBudgetSeconds}"), $"epochs={o.Epochs}", $"batch-size={o.BatchSize}", string.Create(CultureInfo.InvariantCulture, $"lr={o.LearningRate}"),
             string.Create(CultureInfo.InvariantCulture, $"val-split={o.ValidationSplit}"), $"seed={o.Seed}", $"class-weights={o.ClassWeights.ToString().ToLowerInvariant()}",
             string.Create(CultureInfo.InvariantCulture, $"dropout={o.Dropout}"), $"patience={o.Patience}", $"standardize={o.Standardize.ToString().ToLowerInvariant()}", $"device={o.Device}",
             $"streaming={o.Streaming.ToString().ToLowerInvariant()}", $"memory-budget={(o.MemoryBudgetBytes is long b ? TrainingMemory.Mib(b) : "default")}",
@@ -71,7 +91,11 @@ public static class HeadTrainingJob
     /// <summary>Which mode runs and what its memory goes to.</summary>
     private static string DescribeMemory(TrainingSet data, TrainingOptions options, long budget)
     {
-        string model = TrainingMemory.Mib(TrainingMemory.ModelBytes(data.FeatureLength, data.Labels.Count));
+        // Prototypes: a float64 sum and a float32 prototype per person and feature; the mlp: its weights and Adam state.
+        long prototypeBytes = (long)data.Labels.Count * data.FeatureLength * (sizeof(double) + sizeof(float));
+        string model = options.Head == HeadKind.Prototype
+            ? TrainingMemory.Mib(prototypeBytes)
+            : TrainingMemory.Mib(TrainingMemory.ModelBytes(data.FeatureLength, data.Labels.Count) + (options.Head == HeadKind.Auto ? prototypeBytes : 0));
         return data.IsStreamed
             ? $"train-head: streaming from {data.RowGroupCount} row groups within the memory budget of {TrainingMemory.Mib(budget)} (shuffle buffer {HeadTrainer.ShuffleBufferRows(data, options.BatchSize)} rows); the head's own state adds {model}"
             : $"train-head: in memory, {TrainingMemory.Mib(TrainingMemory.InMemoryBytes(data.Count, data.FeatureLength, 0))} of the memory budget of {TrainingMemory.Mib(budget)}; the head's own state adds {model}";

@@ -89,7 +89,7 @@ public static class HeadPredictor
                 continue;
             }
 
-            float[] probabilities = head.Probabilities(result.Features, 1);
+            float[] probabilities = head.Scores(result.Features, 1);
             FacePrediction ranked = PredictionRanker.Rank(result.Image.Path, probabilities, head.Labels, topK, unknownThreshold) with
             {
                 FaceIndex = result.FaceIndex,
@@ -143,7 +143,7 @@ public static class HeadPredictor
                 batch[i].Features.CopyTo(features, i * length);
             }
 
-            float[] probabilities = batch.Count > 0 ? head.Probabilities(features, batch.Count) : [];
+            float[] probabilities = batch.Count > 0 ? head.Scores(features, batch.Count) : [];
             int classes = head.Labels.Count;
             var scored = batch.Select((row, i) => (row, PredictionRanker.Rank(row.Path, probabilities.AsSpan(i * classes, classes), head.Labels, topK, null))).ToList();
             batch.Clear();

@@ -3,7 +3,10 @@ namespace FacePipeline.Prediction;
 /// <summary>Turns a row of class probabilities into a ranked <see cref="FacePrediction"/>.</summary>
 public static class PredictionRanker
 {
-    /// <summary>Label given to faces whose top probability is below the unknown threshold.</summary>
+    /// <summary>
+    /// Label given to faces whose top score is below the unknown threshold (<see cref="Dataset.LabelRules"/> reserves
+    /// it, so no person carries it).
+    /// </summary>
     public const string UnknownLabel = Dataset.LabelRules.Unknown;
 
     /// <summary>The label column of an image where the face stage found no face.</summary>
@@ -23,13 +26,45 @@ public static class PredictionRanker
         }
 
         int k = Math.Clamp(topK, 1, labels.Count);
-        int[] order = Enumerable.Range(0, labels.Count).ToArray();
-        float[] values = probabilities.ToArray();
-        // Highest probability first; ties by class index, so the order is stable.
-        Array.Sort(order, (a, b) => values[b] != values[a] ? values[b].CompareTo(values[a]) : a.CompareTo(b));
-        var top = order.Take(k).Select(i => (labels[i], (double)values[i])).ToList();
+        int[] best = TopIndices(probabilities, k);
+        var top = new List<(string, double)>(k);
+        foreach (int i in best)
+        {
+            top.Add((labels[i], probabilities[i]));
+        }
+
         double confidence = top[0].Item2;
         string label = unknownThreshold is double threshold && confidence < threshold ? UnknownLabel : top[0].Item1;
         return new FacePrediction(path, label, confidence, top);
+    }
+
+    /// <summary>
+    /// The <paramref name="k"/> highest entries, best first, ties by class index (stable): one pass keeping a sorted
+    /// list of k, so 20 000 classes cost 20 000 comparisons per face instead of a full sort.
+    /// </summary>
+    private static int[] TopIndices(ReadOnlySpan<float> values, int k)
+    {
+        var best = new int[k];
+        int held = 0;
+        for (int c = 0; c < values.Length; c++)
+        {
+            float v = values[c];
+            if (held == k && !(v > values[best[k - 1]]))
+            {
+                continue;
+            }
+
+            int at = Math.Min(held, k - 1);
+            while (at > 0 && v > values[best[at - 1]])
+            {
+                best[at] = best[at - 1];
+                at--;
+            }
+
+            best[at] = c;
+            held = Math.Min(held + 1, k);
+        }
+
+        return best;
     }
 }

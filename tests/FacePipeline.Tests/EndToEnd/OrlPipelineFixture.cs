@@ -33,7 +33,7 @@ public sealed class OrlPipelineFixture : IAsyncLifetime, IDisposable
     public async Task InitializeAsync()
     {
         Extraction = await CliRun.Extract("--manifest", Manifest, "--out", Cache, "--model", "resnet18", "--device", "cpu");
-        Training = await CliRun.TrainHead("--features", Cache, "--out", Head);
+        Training = await CliRun.TrainHead("--features", Cache, "--out", Head, "--head", "mlp");
     }
 
     /// <inheritdoc />

@@ -105,7 +105,7 @@ public sealed class OrlPipelineTests
         Assert.Equal(21, history.Length);
         Assert.Contains("validation accuracy", fixture.Training.ErrorLines[^1], StringComparison.Ordinal);
         Assert.Contains(
-            string.Create(CultureInfo.InvariantCulture, $"train-head: suggested --unknown-threshold {description.SuggestedUnknownThreshold:F4} (5th percentile of the top-1 probability"),
+            string.Create(CultureInfo.InvariantCulture, $"train-head: unknown threshold {description.SuggestedUnknownThreshold:F4} (top-1 probability: 5th percentile of the top-1 score"),
             fixture.Training.ErrorLines[^2],
             StringComparison.Ordinal);
         Assert.True(description.Metrics.ValAccuracy >= 0.9, $"validation accuracy {description.Metrics.ValAccuracy}");
@@ -149,7 +149,8 @@ public sealed class OrlPipelineTests
     {
         using var temp = new TempFolder();
         string[] files = Enumerable.Range(1, 40).Select(p => TestPaths.OrlImage(p, 9)).ToArray();
-        CliRun predicted = await CliRun.Predict(["--head", fixture.Head, "--top-k", "2", .. files]);
+        // Without the head's unknown threshold, so every label is the top-1 that evaluate scores.
+        CliRun predicted = await CliRun.Predict(["--head", fixture.Head, "--top-k", "2", "--unknown-threshold", "none", .. files]);
         Assert.Equal(ExitCodes.Success, predicted.ExitCode);
         string[] lines = predicted.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal("path,face,face_x,face_y,face_w,face_h,label,confidence,top1,p1,top2,p2", lines[0]);
@@ -181,7 +182,7 @@ public sealed class OrlPipelineTests
     }
 
     [Fact]
-    public async Task Unseen_labels_are_counted_as_errors()
+    public async Task Unseen_labels_are_strangers_scored_open_set()
     {
         using var temp = new TempFolder();
         string manifest = temp.Combine("m.csv");
@@ -189,10 +190,12 @@ public sealed class OrlPipelineTests
         CliRun run = await CliRun.Predict("evaluate", "--head", fixture.Head, "--manifest", manifest, "--out", temp.Combine("r"));
         Assert.Equal(ExitCodes.Success, run.ExitCode);
         using JsonDocument metrics = JsonDocument.Parse(File.ReadAllText(temp.Combine("r", "metrics.json")));
-        Assert.Equal(2, metrics.RootElement.GetProperty("count").GetInt32());
-        Assert.True(metrics.RootElement.GetProperty("accuracy").GetDouble() <= 0.5);
+        // Accuracy is over the known face only; the stranger counts for FAR.
+        Assert.Equal(1, metrics.RootElement.GetProperty("count").GetInt32());
+        Assert.Equal(1, metrics.RootElement.GetProperty("known_count").GetInt32());
+        Assert.Equal(1, metrics.RootElement.GetProperty("unknown_count").GetInt32());
         Assert.Contains("stranger", metrics.RootElement.GetProperty("unseen_labels").EnumerateArray().Select(e => e.GetString()));
-        Assert.Contains("never saw", run.Error, StringComparison.Ordinal);
+        Assert.Contains("on 1 stranger faces (1 people the head does not know)", run.Error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -42,7 +42,7 @@ public sealed class ClassificationMetricsTests
         Assert.Equal(2, report.TopK);
         Assert.Equal(7.0 / 8, report.TopKAccuracy, Tolerance);
         Assert.Equal(Abc, report.Labels);
-        Assert.Equal([[3, 1, 0], [0, 2, 0], [1, 0, 1]], report.Confusion);
+        Assert.Equal([[3, 1, 0], [0, 2, 0], [1, 0, 1]], report.Confusion.ToDense());
 
         AssertClass(report.PerClass[0], "a", support: 4, predicted: 4, precision: 3.0 / 4, recall: 3.0 / 4, f1: 0.75);
         AssertClass(report.PerClass[1], "b", support: 2, predicted: 3, precision: 2.0 / 3, recall: 1.0, f1: 0.8);
@@ -88,7 +88,7 @@ public sealed class ClassificationMetricsTests
         Assert.Equal(1.0 / 6, report.MacroRecall, Tolerance);
         Assert.Equal(2.0 / 9, report.MacroF1, Tolerance);
         Assert.Equal(1.0 / 3, report.Accuracy, Tolerance);
-        Assert.Equal([[1, 0, 1], [0, 0, 1], [0, 0, 0]], report.Confusion);
+        Assert.Equal([[1, 0, 1], [0, 0, 1], [0, 0, 0]], report.Confusion.ToDense());
     }
 
     [Fact]
@@ -114,7 +114,7 @@ public sealed class ClassificationMetricsTests
 
         Assert.Equal(["s1", "s2", "s10"], report.Labels);
         // Rows s1, s2, s10; columns in the same order.
-        Assert.Equal([[0, 0, 1], [0, 1, 0], [1, 0, 1]], report.Confusion);
+        Assert.Equal([[0, 0, 1], [0, 1, 0], [1, 0, 1]], report.Confusion.ToDense());
     }
 
     [Theory]

@@ -28,6 +28,9 @@ public sealed class EvaluationReportWriterTests : IDisposable
         ["a", "b", "c"],
         topK: 2);
 
+    /// <summary>Open-set figures of a set without strangers (the closed-set tests do not look at them).</summary>
+    private static readonly OpenSetReport NoStrangers = new(8, 0, null, 0.5, null, 0, []);
+
     private static readonly Misclassification[] ThreeClassMistakes =
     [
         new("faces/a/04.jpg", "a", "b", 0.5),
@@ -35,14 +38,14 @@ public sealed class EvaluationReportWriterTests : IDisposable
     ];
 
     [Fact]
-    public void Write_CreatesAllFiveFilesAndNoTemporaries()
+    public void Write_CreatesAllFilesAndNoTemporaries()
     {
         string reportDir = Path.Combine(tempRoot, "report");
 
-        EvaluationReportWriter.Write(reportDir, ThreeClassReport(), ThreeClassMistakes, new Dictionary<string, object?>());
+        EvaluationReportWriter.Write(reportDir, ThreeClassReport(), NoStrangers, ThreeClassMistakes, new Dictionary<string, object?>());
 
         Assert.Equal(
-            ["confusion.csv", "confusion.png", "metrics.json", "misclassified.csv", "per-class.csv"],
+            ["confusion.csv", "confusion.png", "metrics.json", "misclassified.csv", "open-set.csv", "per-class.csv"],
             Directory.GetFiles(reportDir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
@@ -57,7 +60,7 @@ public sealed class EvaluationReportWriterTests : IDisposable
             ["note"] = null,
         };
 
-        EvaluationReportWriter.Write(reportDir, ThreeClassReport(), ThreeClassMistakes, context);
+        EvaluationReportWriter.Write(reportDir, ThreeClassReport(), NoStrangers, ThreeClassMistakes, context);
 
         using JsonDocument json = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(reportDir, "metrics.json")));
         JsonElement root = json.RootElement;
@@ -85,7 +88,7 @@ public sealed class EvaluationReportWriterTests : IDisposable
         string reportDir = Path.Combine(tempRoot, "report");
         ClassificationReport report = ClassificationMetrics.Compute(["a", "zed"], [["a"], ["a"]], ["a"], topK: 1);
 
-        EvaluationReportWriter.Write(reportDir, report, [], new Dictionary<string, object?>());
+        EvaluationReportWriter.Write(reportDir, report, NoStrangers, [], new Dictionary<string, object?>());
 
         using JsonDocument json = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(reportDir, "metrics.json")));
         Assert.Equal(["zed"], json.RootElement.GetProperty("unseen_labels").EnumerateArray().Select(e => e.GetString()));
@@ -97,7 +100,7 @@ public sealed class EvaluationReportWriterTests : IDisposable
     {
         string reportDir = Path.Combine(tempRoot, "report");
 
-        EvaluationReportWriter.Write(reportDir, ThreeClassReport(), ThreeClassMistakes, new Dictionary<string, object?>());
+        EvaluationReportWriter.Write(reportDir, ThreeClassReport(), NoStrangers, ThreeClassMistakes, new Dictionary<string, object?>());
 
         Assert.Equal(
             [
@@ -126,8 +129,8 @@ public sealed class EvaluationReportWriterTests : IDisposable
         ClassificationReport fortyLabels = ClassificationMetrics.Compute(
             labels, [.. labels.Select((l, i) => (IReadOnlyList<string>)[labels[(i + (i % 5 == 0 ? 1 : 0)) % 40]])], labels, topK: 1);
 
-        EvaluationReportWriter.Write(small, ThreeClassReport(), ThreeClassMistakes, new Dictionary<string, object?>());
-        EvaluationReportWriter.Write(large, fortyLabels, [], new Dictionary<string, object?>());
+        EvaluationReportWriter.Write(small, ThreeClassReport(), NoStrangers, ThreeClassMistakes, new Dictionary<string, object?>());
+        EvaluationReportWriter.Write(large, fortyLabels, NoStrangers, [], new Dictionary<string, object?>());
 
         (int smallWidth, int smallHeight) = AssertPng(Path.Combine(small, "confusion.png"));
         (int largeWidth, int largeHeight) = AssertPng(Path.Combine(large, "confusion.png"));
@@ -142,7 +145,7 @@ public sealed class EvaluationReportWriterTests : IDisposable
         string reportDir = Path.Combine(tempRoot, "report");
         ClassificationReport report = ClassificationMetrics.Compute(["a", "a"], [["a"], ["a"]], ["a"], topK: 1);
 
-        EvaluationReportWriter.Write(reportDir, report, [], new Dictionary<string, object?>());
+        EvaluationReportWriter.Write(reportDir, report, NoStrangers, [], new Dictionary<string, object?>());
 
         AssertPng(Path.Combine(reportDir, "confusion.png"));
     }
@@ -151,13 +154,11 @@ public sealed class EvaluationReportWriterTests : IDisposable
     public void Write_FailingHalfWay_LeavesTheOldReportIntact()
     {
         string reportDir = Path.Combine(tempRoot, "report");
-        EvaluationReportWriter.Write(reportDir, ThreeClassReport(), ThreeClassMistakes, new Dictionary<string, object?>());
+        EvaluationReportWriter.Write(reportDir, ThreeClassReport(), NoStrangers, ThreeClassMistakes, new Dictionary<string, object?>());
         Dictionary<string, byte[]> before = Directory.GetFiles(reportDir).ToDictionary(f => Path.GetFileName(f), File.ReadAllBytes);
-        // A confusion row one short: metrics.json and per-class.csv render, confusion.csv (the third file) fails.
-        ClassificationReport broken = ThreeClassReport() with { Confusion = [[3, 1, 0], [0, 2], [1, 0, 1]] };
-
+        // A context value that cannot be serialised: metrics.json fails inside the staging folder.
         Assert.Throws<InvalidOperationException>(
-            () => EvaluationReportWriter.Write(reportDir, broken, [], new Dictionary<string, object?> { ["run"] = "second" }));
+            () => EvaluationReportWriter.Write(reportDir, ThreeClassReport(), NoStrangers, [], new Dictionary<string, object?> { ["run"] = new Unserialisable() }));
 
         Dictionary<string, byte[]> after = Directory.GetFiles(reportDir).ToDictionary(f => Path.GetFileName(f), File.ReadAllBytes);
         Assert.Equal(before.Keys.Order(), after.Keys.Order());
@@ -169,9 +170,9 @@ public sealed class EvaluationReportWriterTests : IDisposable
     public void Write_ExistingReport_IsReplaced()
     {
         string reportDir = Path.Combine(tempRoot, "report");
-        EvaluationReportWriter.Write(reportDir, ThreeClassReport(), ThreeClassMistakes, new Dictionary<string, object?>());
+        EvaluationReportWriter.Write(reportDir, ThreeClassReport(), NoStrangers, ThreeClassMistakes, new Dictionary<string, object?>());
 
-        EvaluationReportWriter.Write(reportDir, ThreeClassReport(), [], new Dictionary<string, object?>());
+        EvaluationReportWriter.Write(reportDir, ThreeClassReport(), NoStrangers, [], new Dictionary<string, object?>());
 
         Assert.Equal(["path,true,predicted,confidence"], File.ReadAllLines(Path.Combine(reportDir, "misclassified.csv")));
         Assert.Empty(Directory.GetFiles(reportDir, AtomicFile.TemporaryPattern()));
@@ -184,7 +185,7 @@ public sealed class EvaluationReportWriterTests : IDisposable
         var context = new Dictionary<string, object?> { ["accuracy"] = 1.0 };
 
         var error = Assert.Throws<ArgumentException>(
-            () => EvaluationReportWriter.Write(reportDir, ThreeClassReport(), [], context));
+            () => EvaluationReportWriter.Write(reportDir, ThreeClassReport(), NoStrangers, [], context));
 
         Assert.Contains("'accuracy'", error.Message, StringComparison.Ordinal);
         Assert.False(Directory.Exists(reportDir));
@@ -227,5 +228,13 @@ public sealed class EvaluationReportWriterTests : IDisposable
         Assert.Equal(PngSignature, bytes[..8]);
         Assert.Equal("IHDR"u8.ToArray(), bytes[12..16]);
         return (BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(16, 4)), BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(20, 4)));
+    }
+
+    /// <summary>A context value whose serialisation fails half-way through metrics.json.</summary>
+    private sealed class Unserialisable
+    {
+        private readonly string message = "cannot serialise";
+
+        public string Value => throw new InvalidOperationException(message);
     }
 }

@@ -123,7 +123,7 @@ public sealed class HeadIntegrityTests : IDisposable
         }
 
         await HandWrittenPart.WriteAsync(Path.Combine(Cache, "part-0000.parquet"), HandWrittenPart.Identity("fixture", 4), rows);
-        CliRun run = await CliRun.TrainHead("--features", Cache, "--out", HeadPath, "--epochs", "2");
+        CliRun run = await CliRun.TrainHead("--features", Cache, "--out", HeadPath, "--epochs", "2", "--head", "mlp");
         Assert.Equal(ExitCodes.Success, run.ExitCode);
     }
 }

@@ -185,7 +185,7 @@ public sealed class HeadTrainerTests : IDisposable
 
         HeadFolder.Write(folder, trained, Describe(trained, data, options), overwrite: false);
         using HeadClassifier classifier = HeadClassifier.Load(folder);
-        float[] loaded = classifier.Probabilities(data.Features, data.Count);
+        float[] loaded = classifier.Scores(data.Features, data.Count);
 
         float[] expected;
         using (var model = new HeadModel(FeatureLength, 4, 0))

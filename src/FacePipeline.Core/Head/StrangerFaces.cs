@@ -1,0 +1,96 @@
+using FacePipeline.Backbones;
+using FacePipeline.FeatureCache;
+
+namespace FacePipeline.Head;
+
+/// <summary>
+/// Faces of people who must not be recognised (<c>TrainHead --unknowns</c>): every row of their feature cache, whatever
+/// its split, checked against the known people's cache before any training.
+/// </summary>
+public sealed class StrangerFaces
+{
+    private readonly float[] features;
+
+    private StrangerFaces(string folder, float[] features, int featureLength, int count)
+    {
+        Folder = folder;
+        this.features = features;
+        FeatureLength = featureLength;
+        Count = count;
+    }
+
+    /// <summary>Full path of the cache.</summary>
+    public string Folder { get; }
+
+    /// <summary>Features per face.</summary>
+    public int FeatureLength { get; }
+
+    /// <summary>Faces.</summary>
+    public int Count { get; }
+
+    /// <summary>Reads the strangers' cache at <paramref name="folder"/>.</summary>
+    /// <param name="folder">The cache.</param>
+    /// <param name="known">The backbone identity (with face stage) of the known people's features.</param>
+    /// <param name="knownLabels">The known people's labels.</param>
+    /// <param name="cancellationToken">Stops reading.</param>
+    /// <exception cref="HeadException">Another backbone or face stage, or a label shared with the known people.</exception>
+    /// <exception cref="FeatureCacheException">Missing, empty or damaged cache.</exception>
+    public static async Task<StrangerFaces> LoadAsync(string folder, BackboneIdentity known, IReadOnlyCollection<string> knownLabels, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(known);
+        ArgumentNullException.ThrowIfNull(knownLabels);
+        string full = Path.GetFullPath(folder);
+        FeatureCacheReader reader = await FeatureCacheReader.OpenAsync(folder, cancellationToken: cancellationToken);
+        BackboneIdentity identity = reader.Identity ?? throw new FeatureCacheException($"{folder}: the cache holds no rows; run Extract on the strangers' images first");
+        EnsureSameFeatures(folder, identity, known);
+        var labels = new HashSet<string>(knownLabels, StringComparer.Ordinal);
+        var features = new List<float>();
+        int count = 0;
+        await foreach (FeatureRow row in reader.ReadRowsAsync(cancellationToken))
+        {
+            if (labels.Contains(row.Label))
+            {
+                throw new HeadException(
+                    $"{folder}: label '{row.Label}' ({row.Path}) is also a person the head learns; --unknowns must hold only people the head must not recognise, so remove them from that cache or from the training cache");
+            }
+
+            features.AddRange(row.Features);
+            count++;
+        }
+
+        return new StrangerFaces(full, features.ToArray(), identity.FeatureLength, count);
+    }
+
+    /// <summary>Each face's top-1 score under <paramref name="scorer"/>.</summary>
+    public float[] TopScores(IHeadScorer scorer)
+    {
+        ArgumentNullException.ThrowIfNull(scorer);
+        const int chunk = 256;
+        var top = new float[Count];
+        for (int start = 0; start < Count; start += chunk)
+        {
+            int n = Math.Min(chunk, Count - start);
+            float[] scores = scorer.Scores(features.AsSpan(start * FeatureLength, n * FeatureLength), n);
+            for (int i = 0; i < n; i++)
+            {
+                top[start + i] = ValidationScore.Top(scores.AsSpan(i * scorer.Classes, scorer.Classes)).Score;
+            }
+        }
+
+        return top;
+    }
+
+    private static void EnsureSameFeatures(string folder, BackboneIdentity strangers, BackboneIdentity known)
+    {
+        if (known.DiffersOnlyInFaceStage(strangers))
+        {
+            throw new HeadException(
+                $"{folder}: the strangers' faces were made with face stage {Faces.FaceStage.ShortOf(strangers.FaceStage)}, the known people's with {Faces.FaceStage.ShortOf(known.FaceStage)}; extract both with the same --faces");
+        }
+
+        if (!known.Matches(strangers))
+        {
+            throw new HeadException($"{folder}: the strangers' features come from backbone {strangers}, the known people's from {known}; extract both with the same --model");
+        }
+    }
+}
