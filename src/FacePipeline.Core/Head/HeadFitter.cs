@@ -29,7 +29,6 @@ public static class HeadFitter
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(note);
-        EnsureNoUnknownLabel(data);
         if (options.Head == HeadKind.Mlp)
         {
             TrainedHead mlp = HeadTrainer.Train(data, options, onEpoch, cancellationToken: cancellationToken);
@@ -57,16 +56,6 @@ public static class HeadFitter
         }
 
         return Compare(data, options, onEpoch, note, (train, validation, classesWithoutValidation), prototypeScore!, cancellationToken);
-    }
-
-    /// <summary>Refuses a person labelled like the prediction label of faces below the threshold.</summary>
-    private static void EnsureNoUnknownLabel(TrainingSet data)
-    {
-        if (data.Labels.Contains(PredictionRanker.UnknownLabel, StringComparer.Ordinal))
-        {
-            throw new HeadException(
-                $"label '{PredictionRanker.UnknownLabel}': Predict gives it to faces below the unknown threshold, so it cannot name a person; relabel those rows (or mark them split test) and re-run Extract");
-        }
     }
 
     /// <summary>Auto: trains the mlp within the budget, scores it on the same rows as the prototypes and keeps the better.</summary>

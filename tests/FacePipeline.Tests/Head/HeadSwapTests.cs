@@ -26,7 +26,7 @@ public sealed class HeadSwapTests : IDisposable
         foreach (string folder in new[] { a, b })
         {
             using HeadClassifier reference = HeadClassifier.Load(folder);
-            expected[string.Join(",", reference.Labels)] = reference.Probabilities(probe, 1);
+            expected[string.Join(",", reference.Labels)] = reference.Scores(probe, 1);
         }
 
         string live = temp.Combine("live");
@@ -50,7 +50,7 @@ public sealed class HeadSwapTests : IDisposable
                 using HeadClassifier head = HeadClassifier.Load(live);
                 string labels = string.Join(",", head.Labels);
                 Assert.True(expected.TryGetValue(labels, out float[]? probabilities), $"labels {labels} are neither head's");
-                Assert.Equal(probabilities, head.Probabilities(probe, 1));
+                Assert.Equal(probabilities, head.Scores(probe, 1));
                 seen.Add(labels);
             }
         }
