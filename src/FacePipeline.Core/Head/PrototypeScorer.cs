@@ -5,11 +5,14 @@ namespace FacePipeline.Head;
 /// <summary>
 /// The prototype head: one L2-normalised mean embedding per person; a face's score for a person is the cosine
 /// similarity of its embedding to that person's prototype. Pure managed code (no TorchSharp): dot products with
-/// <see cref="TensorPrimitives"/>, rows in parallel. Cost: rows × classes × features multiply-adds (20 000 rows against
+/// <see cref="TensorPrimitives"/>, blocks of prototypes in parallel. Cost: rows × classes × features multiply-adds (20 000 rows against
 /// 20 000 prototypes of 512 features are 2·10¹¹).
 /// </summary>
 public sealed class PrototypeScorer : IHeadScorer
 {
+    /// <summary>Prototypes scored together by one worker (see <see cref="Scores"/>).</summary>
+    private const int PrototypesPerBlock = 64;
+
     private readonly float[] prototypes;
 
     /// <summary>Wraps <paramref name="prototypes"/> (classes × inputSize, row-major, each row normalised or zero).</summary>
@@ -58,14 +61,23 @@ public sealed class PrototypeScorer : IHeadScorer
         var scores = new float[(long)count * Classes];
         int length = InputSize;
         int classes = Classes;
-        Parallel.For(0, count, i =>
+        Parallel.For(0, count, i => Normalise(rows.AsSpan(i * length, length)));
+        // Blocked: each worker takes a block of prototypes that stays in cache (64 × 512 floats = 128 KB) and scores
+        // every row against it, so the prototypes are read from memory once per call instead of once per row (at
+        // 20 000 people × 512 features that was 41 MB per row).
+        int blocks = (classes + PrototypesPerBlock - 1) / PrototypesPerBlock;
+        Parallel.For(0, blocks, block =>
         {
-            Span<float> row = rows.AsSpan(i * length, length);
-            Normalise(row);
-            Span<float> target = scores.AsSpan(i * classes, classes);
-            for (int c = 0; c < classes; c++)
+            int first = block * PrototypesPerBlock;
+            int last = Math.Min(classes, first + PrototypesPerBlock);
+            for (int i = 0; i < count; i++)
             {
-                target[c] = TensorPrimitives.Dot(row, prototypes.AsSpan(c * length, length));
+                ReadOnlySpan<float> row = rows.AsSpan(i * length, length);
+                Span<float> target = scores.AsSpan(i * classes, classes);
+                for (int c = first; c < last; c++)
+                {
+                    target[c] = TensorPrimitives.Dot(row, prototypes.AsSpan(c * length, length));
+                }
             }
         });
         return scores;
