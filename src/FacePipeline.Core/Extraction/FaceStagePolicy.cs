@@ -17,11 +17,11 @@ namespace FacePipeline.Extraction;
 /// harsh light) stays on whole images: mixing aligned crops with whole images in one cache costs more than a stage.
 /// </summary>
 /// <remarks>
-/// resnet18 test accuracy, whole images → detected and aligned (blazeface-front, generic geometry), measured
-/// 2026-12-03: ORL-7/3 (faces fill 60 % of the frame) 0.992 → 0.908; ORL as uncropped side-lit portraits (face box
-/// 24 % of a 320×243 frame) 0.975 → 0.950; lfw-dev news photos (17 %) 0.330 → 0.340, six of 624 test images. The
-/// earlier rule (detect when the median face box is at most 35 % of the frame) chose the stage that lost on the
-/// portraits.
+/// resnet18 test accuracy (TrainHead defaults), whole images → detected and aligned (blazeface-front, generic
+/// geometry), scripts/bench.sh faces section, 2026-12-03: ORL-7/3 (faces fill 60 % of the frame) 0.992 → 0.908; ORL as
+/// uncropped side-lit portraits (face box 24 % of a 320×243 frame) 0.975 → 0.950; lfw-dev news photos (17 %) 0.300 →
+/// 0.298. The earlier rule (detect when the median face box is at most 35 % of the frame) chose the stage that lost
+/// on the portraits.
 /// </remarks>
 public static class FaceStagePolicy
 {
