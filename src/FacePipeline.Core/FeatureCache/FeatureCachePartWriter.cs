@@ -35,9 +35,6 @@ public sealed class FeatureCachePartWriter : IAsyncDisposable
     /// <summary>Rows added so far.</summary>
     public int RowCount { get; private set; }
 
-    /// <summary>The path the part gets when committed.</summary>
-    public string FinalPath => finalPath;
-
     /// <summary>Starts a part that will be committed as <paramref name="finalPath"/>.</summary>
     public static async Task<FeatureCachePartWriter> CreateAsync(string finalPath, BackboneIdentity backbone, string toolVersion, CancellationToken cancellationToken = default)
     {

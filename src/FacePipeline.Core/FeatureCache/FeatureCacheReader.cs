@@ -32,20 +32,16 @@ public sealed class FeatureCacheReader
 
     /// <summary>Opens the cache and reads each part's metadata (not its rows).</summary>
     /// <param name="folder">Cache folder.</param>
-    /// <param name="partPrefix">Only parts whose file name starts with this (a shard's own parts); null for all.</param>
-    /// <param name="mustExist">Whether a missing folder is an error (reading) or an empty cache (a first extraction).</param>
     /// <param name="cancellationToken">Stops reading.</param>
     /// <exception cref="FeatureCacheException">Missing folder, unreadable part, or parts from different backbones.</exception>
-    public static async Task<FeatureCacheReader> OpenAsync(string folder, string? partPrefix = null, bool mustExist = true, CancellationToken cancellationToken = default)
+    public static async Task<FeatureCacheReader> OpenAsync(string folder, CancellationToken cancellationToken = default)
     {
         if (!Directory.Exists(folder))
         {
-            return mustExist
-                ? throw new FeatureCacheException($"{folder}: feature cache not found; run Extract first")
-                : new FeatureCacheReader(folder, []);
+            throw new FeatureCacheException($"{folder}: feature cache not found; run Extract first");
         }
 
-        List<FeatureCachePart> parts = await ListPartsAsync(folder, partPrefix, cancellationToken);
+        List<FeatureCachePart> parts = await ListPartsAsync(folder, null, cancellationToken);
         FeatureCachePart? odd = parts.FirstOrDefault(p => !p.Identity.Matches(parts[0].Identity));
         if (odd is not null && odd.Identity.DiffersOnlyInFaceStage(parts[0].Identity))
         {

@@ -13,9 +13,6 @@ namespace FacePipeline.Head;
 /// </summary>
 public static class HeadTrainer
 {
-    /// <summary>Input width from which training uses every core (below it, one thread is faster).</summary>
-    public const int ParallelFeatureLength = TorchProcessState.ParallelFeatureLength;
-
     /// <summary>Trains a head, in memory or streamed from the cache as <paramref name="data"/> was loaded.</summary>
     /// <param name="data">The training rows.</param>
     /// <param name="options">Training options (validated here).</param>

@@ -18,11 +18,11 @@ internal sealed class RowBatcher(int size, int featureLength)
         }
 
         count = 0;
-        return new RowBatch(size, null, features, classes);
+        return new RowBatch(size, features, classes);
     }
 
     /// <summary>The last, partial batch (its own arrays), or null.</summary>
     public RowBatch? Rest() => count == 0
         ? null
-        : new RowBatch(count, null, features.AsSpan(0, count * featureLength).ToArray(), classes.AsSpan(0, count).ToArray());
+        : new RowBatch(count, features.AsSpan(0, count * featureLength).ToArray(), classes.AsSpan(0, count).ToArray());
 }

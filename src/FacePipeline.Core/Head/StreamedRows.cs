@@ -53,9 +53,6 @@ internal sealed class StreamedRows : ITrainingRows
 
     public int ValidationCount { get; }
 
-    /// <summary>Rows the shuffle buffer holds.</summary>
-    public int ShuffleBufferRows => capacity;
-
     public IEnumerable<RowBatch> TrainBatches(Random shuffle, int batchSize, CancellationToken cancellationToken)
     {
         TrainingRowGroup[] order = trainGroups.ToArray();
