@@ -364,17 +364,13 @@ public sealed class ExtractorTests : IDisposable
         Assert.Equal(["path,reason"], File.ReadAllLines(errors));
     }
 
-    [Fact]
+    [ImmutableFilesFact]
     public async Task An_unchanged_rerun_works_on_a_read_only_cache()
     {
         await Extract();
-        // Tests run as root, where permissions do not stop writes; the immutable attribute does. Where chattr is
-        // missing or refused, An_unchanged_rerun_does_not_rewrite_errors_csv still checks the property.
+        // Tests run as root, where permissions do not stop writes; the immutable attribute does.
         string[] entries = [Cache, .. Directory.GetFiles(Cache)];
-        if (!Chattr("+i", entries))
-        {
-            return;
-        }
+        Assert.True(ImmutableFilesFactAttribute.Chattr("+i", entries), "chattr +i on the cache");
 
         try
         {
@@ -387,25 +383,11 @@ public sealed class ExtractorTests : IDisposable
         }
         finally
         {
-            Chattr("-i", entries);
+            ImmutableFilesFactAttribute.Chattr("-i", entries);
         }
     }
 
     public void Dispose() => temp.Dispose();
-
-    private static bool Chattr(string flag, string[] paths)
-    {
-        try
-        {
-            using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("chattr", [flag, .. paths]) { RedirectStandardError = true })!;
-            process.WaitForExit();
-            return process.ExitCode == 0;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return false;
-        }
-    }
 
     private Task<CliRun> Extract(params string[] extra) =>
         CliRun.Extract(["--images", Images, "--out", Cache, "--model", model, "--device", "cpu", .. extra]);

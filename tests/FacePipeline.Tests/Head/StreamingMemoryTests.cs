@@ -21,14 +21,9 @@ public sealed class StreamingMemoryTests(ITestOutputHelper output) : IDisposable
     private const long Mib = 1 << 20;
     private readonly TempFolder temp = new();
 
-    [Fact]
+    [ProcStatusFact]
     public async Task A_cache_larger_than_the_budget_trains_within_the_budget()
     {
-        if (!File.Exists("/proc/self/status"))
-        {
-            return;
-        }
-
         await SyntheticFeatureCache.WriteAsync(temp.Combine("large"), Rows, FeatureLength, classes: 8, seed: 3);
         await SyntheticFeatureCache.WriteAsync(temp.Combine("small"), 400, FeatureLength, classes: 8, seed: 3);
         long matrix = (long)Rows * FeatureLength * sizeof(float);
