@@ -55,11 +55,7 @@ internal sealed class BenchRunner
         }
 
         TorchSharp.torch.set_num_threads(Environment.ProcessorCount);
-        MachineInfo machine = MachineInfo.Read();
-        string loadAtStart = MachineInfo.LoadAverage();
-        Say($"bench: {machine.Cpu}, {machine.Cores} cores, {machine.MemoryGb} GB; load {loadAtStart}; repeats {options.Repeats}{(options.Quick ? ", quick" : string.Empty)}");
         var clock = System.Diagnostics.Stopwatch.StartNew();
-
         IReadOnlyList<LabelledImage> images = ImageFolderReader.Read(options.Data);
         if (options.ImagesPerPerson is int perPerson)
         {
@@ -67,6 +63,22 @@ internal sealed class BenchRunner
             images = images.GroupBy(i => i.Label).SelectMany(g => g.Take(perPerson)).ToList();
         }
 
+        RecordMachineAndRun(images.Count);
+        await RunSectionsAsync(images, cancellationToken);
+        Peer();
+        results["gpu"] = "not measured (no GPU on this machine and none lent to this task)";
+        results["machine"]!["loadavg_end"] = MachineInfo.LoadAverage();
+        results["run"]!["wall_s"] = Math.Round(clock.Elapsed.TotalSeconds, 1);
+        ReportWriter.Write(results, options.JsonOut, options.MarkdownOut);
+        Say($"bench: done in {clock.Elapsed.TotalMinutes:F1} min; wrote {options.JsonOut} and {options.MarkdownOut}");
+    }
+
+    /// <summary>The <c>machine</c> and <c>run</c> objects of results.json, and the first progress line.</summary>
+    private void RecordMachineAndRun(int imageCount)
+    {
+        MachineInfo machine = MachineInfo.Read();
+        string loadAtStart = MachineInfo.LoadAverage();
+        Say($"bench: {machine.Cpu}, {machine.Cores} cores, {machine.MemoryGb} GB; load {loadAtStart}; repeats {options.Repeats}{(options.Quick ? ", quick" : string.Empty)}");
         results["machine"] = new JsonObject
         {
             ["cpu"] = machine.Cpu,
@@ -84,11 +96,15 @@ internal sealed class BenchRunner
         {
             ["quick"] = options.Quick,
             ["repeats"] = options.Repeats,
-            ["images"] = images.Count,
+            ["images"] = imageCount,
             ["data"] = Path.GetFullPath(options.Data),
             ["sections"] = new JsonArray(BenchOptions.AllSections.Where(options.Sections.Contains).Select(s => (JsonNode?)s).ToArray()),
         };
+    }
 
+    /// <summary>The sections asked for (<c>--only</c>), in their fixed order; later ones reuse the ORL cache and head.</summary>
+    private async Task RunSectionsAsync(IReadOnlyList<LabelledImage> images, CancellationToken cancellationToken)
+    {
         Backbone resnet = BackboneCatalog.Default().Resolve(Resnet18, out _);
         if (Has("gemm"))
         {
@@ -139,13 +155,6 @@ internal sealed class BenchRunner
                 ? new JsonObject { ["source"] = "not run (no --faceapi-work; scripts/bench.sh makes the peer's runs)" }
                 : await new FaceApiPeerSection(options, Say).RunAsync();
         }
-
-        Peer();
-        results["gpu"] = "not measured (no GPU on this machine and none lent to this task)";
-        results["machine"]!["loadavg_end"] = MachineInfo.LoadAverage();
-        results["run"]!["wall_s"] = Math.Round(clock.Elapsed.TotalSeconds, 1);
-        ReportWriter.Write(results, options.JsonOut, options.MarkdownOut);
-        Say($"bench: done in {clock.Elapsed.TotalMinutes:F1} min; wrote {options.JsonOut} and {options.MarkdownOut}");
     }
 
     /// <summary>Only the faces and/or faceapi sections: each merged into the existing results.json and RESULTS.md, whose other sections stay as they are.</summary>
@@ -200,15 +209,39 @@ internal sealed class BenchRunner
     {
         var inference = new JsonArray();
         results["inference"] = inference;
-        int resnetMinImages = options.Quick ? 16 : 64;
+        double resnetGflop = CountResnetFlops(resnet);
+        float[] resnetTensors = InferenceBench.Tensors(resnet, images, 32);
+        Stats open = InferenceBench.OpenSeconds(resnet, options.Repeats);
+        Stats load = Stats.Seconds(options.Repeats, 0, () => Backbone.Load(resnet.DescriptionPath));
+        results["session_open_s"] = new JsonObject().Put(Resnet18, open);
+        results["backbone_load_s"] = new JsonObject { ["what"] = "Backbone.Load: read the description, SHA-256 of the model file, mean image (paid by every program start)" }.Put(Resnet18, load);
+        if (Has("inference"))
+        {
+            int resnetMinImages = options.Quick ? 16 : 64;
+            foreach (InferenceResult result in InferenceBench.Production(resnet, resnetTensors, [1, 8, 32], resnetMinImages, options.Repeats, resnetGflop, Say))
+            {
+                inference.Add(Entry(result, "imagenet (ML.NET DnnImageFeaturizer.ResNet18 0.23.1)"));
+            }
+        }
 
+        if (Has("variants"))
+        {
+            Variants(resnet, resnetTensors, resnetGflop);
+        }
+
+        if (Has("inference"))
+        {
+            Vgg16Inference(images, inference);
+        }
+    }
+
+    /// <summary>ResNet18's FLOP per image counted from the model, recorded under <c>flop_counts</c>; returns GFLOP per image.</summary>
+    private double CountResnetFlops(Backbone resnet)
+    {
         (double resnetMacs, var nodes) = FlopCounter.CountMacs(resnet.ModelPath, resnet.Description.Output.Name!, [1, 3, 224, 224]);
         int resnetNodes = nodes.Count;
         double resnetGflop = 2 * resnetMacs / 1e9;
         Say($"resnet18: {resnetMacs / 1e9:F3} GMAC per image from {resnetNodes} Conv/Gemm nodes ({resnetGflop:F2} GFLOP)");
-        float[] resnetTensors = InferenceBench.Tensors(resnet, images, 32);
-        Stats open = InferenceBench.OpenSeconds(resnet, options.Repeats);
-        Stats load = Stats.Seconds(options.Repeats, 0, () => Backbone.Load(resnet.DescriptionPath));
         results["flop_counts"] = new JsonObject
         {
             [Resnet18] = new JsonObject
@@ -226,73 +259,66 @@ internal sealed class BenchRunner
                 }).ToArray()),
             },
         };
-        results["session_open_s"] = new JsonObject().Put(Resnet18, open);
-        results["backbone_load_s"] = new JsonObject { ["what"] = "Backbone.Load: read the description, SHA-256 of the model file, mean image (paid by every program start)" }.Put(Resnet18, load);
+        return resnetGflop;
+    }
 
-        if (Has("inference"))
+    /// <summary>ONNX Runtime session options against the current ones on ResNet18 (<c>session_options</c>).</summary>
+    private void Variants(Backbone resnet, float[] resnetTensors, double resnetGflop)
+    {
+        string dynamicModel = RawSession.DynamicModel(resnet, Path.Combine(work, "models"));
+        string optimizedModel = RawSession.SaveOptimized(dynamicModel, Path.Combine(work, "models"));
+        int variantImages = options.Quick ? 8 : 32;
+        IReadOnlyList<SessionVariant> variants = options.Quick
+            ? [SessionVariant.Current, .. SessionVariant.Alternatives.Where(v => v.Name is "intra1" or "no-spinning" or "saved-optimized")]
+            : [SessionVariant.Current, .. SessionVariant.Alternatives];
+        List<InferenceResult> measured = InferenceBench.Variants(resnet, dynamicModel, optimizedModel, resnetTensors, variants, [1, 32], variantImages, options.Repeats, resnetGflop, Say);
+        var list = new JsonArray();
+        foreach (SessionVariant variant in variants)
         {
-            foreach (InferenceResult result in InferenceBench.Production(resnet, resnetTensors, [1, 8, 32], resnetMinImages, options.Repeats, resnetGflop, Say))
+            var entry = new JsonObject { ["name"] = variant.Name, ["options"] = variant.Description };
+            InferenceResult any = measured.First(m => m.Variant == variant.Name);
+            entry.Put("open_s", any.OpenSeconds!).Put("first_run_s", any.FirstRunSeconds!);
+            foreach (InferenceResult result in measured.Where(m => m.Variant == variant.Name))
             {
-                inference.Add(Entry(result, "imagenet (ML.NET DnnImageFeaturizer.ResNet18 0.23.1)"));
-            }
-        }
-
-        if (Has("variants"))
-        {
-            string dynamicModel = RawSession.DynamicModel(resnet, Path.Combine(work, "models"));
-            string optimizedModel = RawSession.SaveOptimized(dynamicModel, Path.Combine(work, "models"));
-            int variantImages = options.Quick ? 8 : 32;
-            IReadOnlyList<SessionVariant> variants = options.Quick
-                ? [SessionVariant.Current, .. SessionVariant.Alternatives.Where(v => v.Name is "intra1" or "no-spinning" or "saved-optimized")]
-                : [SessionVariant.Current, .. SessionVariant.Alternatives];
-            List<InferenceResult> measured = InferenceBench.Variants(resnet, dynamicModel, optimizedModel, resnetTensors, variants, [1, 32], variantImages, options.Repeats, resnetGflop, Say);
-            var list = new JsonArray();
-            foreach (SessionVariant variant in variants)
-            {
-                var entry = new JsonObject { ["name"] = variant.Name, ["options"] = variant.Description };
-                InferenceResult any = measured.First(m => m.Variant == variant.Name);
-                entry.Put("open_s", any.OpenSeconds!).Put("first_run_s", any.FirstRunSeconds!);
-                foreach (InferenceResult result in measured.Where(m => m.Variant == variant.Name))
-                {
-                    double current = measured.Single(m => m.Variant == SessionVariant.Current.Name && m.Batch == result.Batch).ImagesPerSecond.Median;
-                    entry.Put($"batch{result.Batch}_images_per_s", result.ImagesPerSecond);
-                    entry[$"batch{result.Batch}_ratio_to_current"] = Json.Round(result.ImagesPerSecond.Median / current, 3);
-                }
-
-                list.Add(entry);
+                double current = measured.Single(m => m.Variant == SessionVariant.Current.Name && m.Batch == result.Batch).ImagesPerSecond.Median;
+                entry.Put($"batch{result.Batch}_images_per_s", result.ImagesPerSecond);
+                entry[$"batch{result.Batch}_ratio_to_current"] = Json.Round(result.ImagesPerSecond.Median / current, 3);
             }
 
-            results["session_options"] = new JsonObject
-            {
-                ["model"] = Resnet18,
-                ["chosen"] = SessionVariant.Current.Description,
-                ["note"] = "each variant is its own InferenceSession on the same dynamic-batch model and tensors, timed round-robin with the others; 'current' repeats BackboneSession.Open's options",
-                ["variants"] = list,
-            };
+            list.Add(entry);
         }
 
-        if (Has("inference"))
+        results["session_options"] = new JsonObject
         {
-            Backbone vgg = WriteVggBackbone();
-            double vggMacs = InferenceBench.Vgg16NotopMacs();
-            (double countedMacs, var vggCounted) = FlopCounter.CountMacs(vgg.ModelPath, OnnxFixtureModels.OutputName, [1, 224, 224, 3]);
-            int vggNodes = vggCounted.Count;
-            double vggGflop = 2 * vggMacs / 1e9;
-            Say($"vgg16-notop: {vggMacs / 1e9:F3} GMAC per image from layer shapes, {countedMacs / 1e9:F3} counted from the model ({vggNodes} Conv nodes)");
-            results["flop_counts"]![Vgg16Random] = new JsonObject
+            ["model"] = Resnet18,
+            ["chosen"] = SessionVariant.Current.Description,
+            ["note"] = "each variant is its own InferenceSession on the same dynamic-batch model and tensors, timed round-robin with the others; 'current' repeats BackboneSession.Open's options",
+            ["variants"] = list,
+        };
+    }
+
+    /// <summary>The VGG16-notop architecture (seeded random weights) at the quick or full batch sizes.</summary>
+    private void Vgg16Inference(IReadOnlyList<LabelledImage> images, JsonArray inference)
+    {
+        Backbone vgg = WriteVggBackbone();
+        double vggMacs = InferenceBench.Vgg16NotopMacs();
+        (double countedMacs, var vggCounted) = FlopCounter.CountMacs(vgg.ModelPath, OnnxFixtureModels.OutputName, [1, 224, 224, 3]);
+        int vggNodes = vggCounted.Count;
+        double vggGflop = 2 * vggMacs / 1e9;
+        Say($"vgg16-notop: {vggMacs / 1e9:F3} GMAC per image from layer shapes, {countedMacs / 1e9:F3} counted from the model ({vggNodes} Conv nodes)");
+        results["flop_counts"]![Vgg16Random] = new JsonObject
+        {
+            ["gmac_per_image"] = Json.Round(vggMacs / 1e9),
+            ["gflop_per_image"] = Json.Round(vggGflop),
+            ["gmac_counted_from_model"] = Json.Round(countedMacs / 1e9),
+            ["source"] = "Σ H·W·Cout·Cin·9 over the 13 convolutions at 224×224 (checked against the count from the model); FLOP = 2 × MAC",
+        };
+        float[] vggTensors = InferenceBench.Tensors(vgg, images, options.VggBatches.Max());
+        foreach (int batch in options.VggBatches)
+        {
+            foreach (InferenceResult result in InferenceBench.Production(vgg, vggTensors, [batch], batch == 1 ? 2 : batch, options.Repeats, vggGflop, Say))
             {
-                ["gmac_per_image"] = Json.Round(vggMacs / 1e9),
-                ["gflop_per_image"] = Json.Round(vggGflop),
-                ["gmac_counted_from_model"] = Json.Round(countedMacs / 1e9),
-                ["source"] = "Σ H·W·Cout·Cin·9 over the 13 convolutions at 224×224 (checked against the count from the model); FLOP = 2 × MAC",
-            };
-            float[] vggTensors = InferenceBench.Tensors(vgg, images, options.VggBatches.Max());
-            foreach (int batch in options.VggBatches)
-            {
-                foreach (InferenceResult result in InferenceBench.Production(vgg, vggTensors, [batch], batch == 1 ? 2 : batch, options.Repeats, vggGflop, Say))
-                {
-                    inference.Add(Entry(result, "random (seeded, OnnxFixtureModels.Vgg16NotopArchitecture(42)): NOT pretrained; same shapes and cost as the real VGG16-notop"));
-                }
+                inference.Add(Entry(result, "random (seeded, OnnxFixtureModels.Vgg16NotopArchitecture(42)): NOT pretrained; same shapes and cost as the real VGG16-notop"));
             }
         }
     }
@@ -356,52 +382,59 @@ internal sealed class BenchRunner
 
         if (Has("extract"))
         {
-            Dictionary<string, Stats> stages = await ExtractBench.Stages(resnet, images, work, options.Repeats);
-            var stageJson = new JsonObject { ["unit"] = "milliseconds per image, one thread unless named parallel" };
-            foreach ((string name, Stats stats) in stages)
-            {
-                stageJson.Put(name, stats);
-            }
-
-            double inferenceMs = haveInference ? 1000 / inference32 : double.NaN;
-            // On a CPU-bound machine decode work and inference share the cores, so at best they add up:
-            // inference (all cores) + the other stages' single-thread time spread over the cores.
-            double other = stages.Where(s => !s.Key.Contains("parallel", StringComparison.Ordinal)).Sum(s => s.Value.Median)
-                + stages["read_file_ms"].Median + stages["sha256_ms"].Median; // the hash pre-pass reads and hashes every file once more
-            double ideal = inferenceMs + other / Environment.ProcessorCount;
-            stageJson["measured_ms"] = Json.Round(1000 / imagesPerSecond.Median);
-            if (haveInference)
-            {
-                stageJson["inference_batch32_ms"] = Json.Round(inferenceMs);
-                stageJson["ideal_pipeline_ms"] = Json.Round(ideal);
-                stageJson["ideal_ratio_to_inference"] = Json.Round(inferenceMs / ideal, 3);
-            }
-            extract["stages"] = stageJson;
-
-            var probes = new JsonArray();
-            List<(string Name, string Change, Stats ImagesPerSecond)> measured = await PipelineProbe.Run(resnet, images.Take(ProbeImages).ToList(), ExtractBatch, options.Repeats);
-            double currentProbe = measured[0].ImagesPerSecond.Median;
-            foreach ((string name, string change, Stats rate) in measured)
-            {
-                var probe = new JsonObject { ["name"] = name, ["change"] = change };
-                probe.Put("images_per_s", rate);
-                probe["ratio_to_current"] = Json.Round(rate.Median / currentProbe, 3);
-                if (haveInference)
-                {
-                    probe["ratio_to_inference"] = Json.Round(rate.Median / inference32, 3);
-                }
-
-                probes.Add(probe);
-                Say($"probe {name}: {rate.Median:F2} images/s");
-            }
-
-            extract["probes"] = probes;
-            Say($"extract stages (ms/image): {string.Join(", ", stages.Select(s => $"{s.Key} {s.Value.Median:F2}"))}; inference {inferenceMs:F1}; ideal ratio {inferenceMs / ideal:F3}");
+            await ExtractStages(resnet, images, extract, imagesPerSecond.Median, inference32);
         }
 
         results["extract"] = extract;
         results["rerun"] = new JsonObject { ["how"] = "the same Extractor run again on the unchanged images and cache (hash every file, read the parts' metadata, compute nothing)", ["ratio_to_first"] = Json.Round(rerun.Median / first.Median, 4) }
             .Put("seconds", rerun);
+    }
+
+    /// <summary>Where Extract's time goes: each stage alone, the ideal pipeline on this CPU, and the featurisation probes.</summary>
+    private async Task ExtractStages(Backbone resnet, IReadOnlyList<LabelledImage> images, JsonObject extract, double imagesPerSecond, double inference32)
+    {
+        bool haveInference = double.IsFinite(inference32);
+        Dictionary<string, Stats> stages = await ExtractBench.Stages(resnet, images, work, options.Repeats);
+        var stageJson = new JsonObject { ["unit"] = "milliseconds per image, one thread unless named parallel" };
+        foreach ((string name, Stats stats) in stages)
+        {
+            stageJson.Put(name, stats);
+        }
+
+        double inferenceMs = haveInference ? 1000 / inference32 : double.NaN;
+        // On a CPU-bound machine decode work and inference share the cores, so at best they add up:
+        // inference (all cores) + the other stages' single-thread time spread over the cores.
+        double other = stages.Where(s => !s.Key.Contains("parallel", StringComparison.Ordinal)).Sum(s => s.Value.Median)
+            + stages["read_file_ms"].Median + stages["sha256_ms"].Median; // the hash pre-pass reads and hashes every file once more
+        double ideal = inferenceMs + other / Environment.ProcessorCount;
+        stageJson["measured_ms"] = Json.Round(1000 / imagesPerSecond);
+        if (haveInference)
+        {
+            stageJson["inference_batch32_ms"] = Json.Round(inferenceMs);
+            stageJson["ideal_pipeline_ms"] = Json.Round(ideal);
+            stageJson["ideal_ratio_to_inference"] = Json.Round(inferenceMs / ideal, 3);
+        }
+        extract["stages"] = stageJson;
+
+        var probes = new JsonArray();
+        List<(string Name, string Change, Stats ImagesPerSecond)> measured = await PipelineProbe.Run(resnet, images.Take(ProbeImages).ToList(), ExtractBatch, options.Repeats);
+        double currentProbe = measured[0].ImagesPerSecond.Median;
+        foreach ((string name, string change, Stats rate) in measured)
+        {
+            var probe = new JsonObject { ["name"] = name, ["change"] = change };
+            probe.Put("images_per_s", rate);
+            probe["ratio_to_current"] = Json.Round(rate.Median / currentProbe, 3);
+            if (haveInference)
+            {
+                probe["ratio_to_inference"] = Json.Round(rate.Median / inference32, 3);
+            }
+
+            probes.Add(probe);
+            Say($"probe {name}: {rate.Median:F2} images/s");
+        }
+
+        extract["probes"] = probes;
+        Say($"extract stages (ms/image): {string.Join(", ", stages.Select(s => $"{s.Key} {s.Value.Median:F2}"))}; inference {inferenceMs:F1}; ideal ratio {inferenceMs / ideal:F3}");
     }
 
     private double InferenceImagesPerSecond(string model, int batch)

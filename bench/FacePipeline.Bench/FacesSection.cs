@@ -124,32 +124,7 @@ internal sealed class FacesSection(BenchOptions options, Action<string> say)
             var detectors = new JsonArray();
             foreach (string name in Detectors)
             {
-                FaceDetector detector = FaceDetectorCatalog.Default().Resolve(name);
-                var entry = new JsonObject { ["name"] = name };
-                double best = 0;
-                foreach ((string arrangement, Stats rate, double found) in FaceBench.Detector(detector, images, options.Repeats))
-                {
-                    string key = arrangement.Split(' ')[0];
-                    entry.Put($"{key}_images_per_s", rate);
-                    entry[$"{key}_arrangement"] = arrangement;
-                    entry["found_share"] = Json.Round(found, 4);
-                    best = Math.Max(best, rate.Median);
-                    say($"detector {name} {arrangement}: {rate.Median:F1} images/s, faces found in {found:P1}");
-                }
-
-                entry["images_per_s"] = Json.Round(best);
-                var stage = new JsonObject();
-                foreach (string model in Backbones)
-                {
-                    Backbone backbone = BackboneCatalog.Default().Resolve(model, out _);
-                    Stats rate = FaceBench.Stage(detector, backbone, images, options.Repeats);
-                    stage.Put(model + "_images_per_s", rate);
-                    stage[model + "_geometry"] = $"{FaceBench.GeometryOf(backbone)} at {backbone.Preprocessing.WidthPx}×{backbone.Preprocessing.HeightPx}";
-                    say($"face stage {name} → {model}: {rate.Median:F1} images/s");
-                }
-
-                entry["face_stage"] = stage;
-                detectors.Add(entry);
+                detectors.Add(DetectorEntry(name, images));
             }
 
             faces["detectors"] = detectors;
@@ -161,6 +136,43 @@ internal sealed class FacesSection(BenchOptions options, Action<string> say)
             images.ForEach(i => i.Dispose());
         }
 
+        faces["inference"] = BareInference();
+    }
+
+    /// <summary>One detector alone in each arrangement, then the face stage with it in front of each backbone.</summary>
+    private JsonObject DetectorEntry(string name, List<Image<Rgb24>> images)
+    {
+        FaceDetector detector = FaceDetectorCatalog.Default().Resolve(name);
+        var entry = new JsonObject { ["name"] = name };
+        double best = 0;
+        foreach ((string arrangement, Stats rate, double found) in FaceBench.Detector(detector, images, options.Repeats))
+        {
+            string key = arrangement.Split(' ')[0];
+            entry.Put($"{key}_images_per_s", rate);
+            entry[$"{key}_arrangement"] = arrangement;
+            entry["found_share"] = Json.Round(found, 4);
+            best = Math.Max(best, rate.Median);
+            say($"detector {name} {arrangement}: {rate.Median:F1} images/s, faces found in {found:P1}");
+        }
+
+        entry["images_per_s"] = Json.Round(best);
+        var stage = new JsonObject();
+        foreach (string model in Backbones)
+        {
+            Backbone backbone = BackboneCatalog.Default().Resolve(model, out _);
+            Stats rate = FaceBench.Stage(detector, backbone, images, options.Repeats);
+            stage.Put(model + "_images_per_s", rate);
+            stage[model + "_geometry"] = $"{FaceBench.GeometryOf(backbone)} at {backbone.Preprocessing.WidthPx}×{backbone.Preprocessing.HeightPx}";
+            say($"face stage {name} → {model}: {rate.Median:F1} images/s");
+        }
+
+        entry["face_stage"] = stage;
+        return entry;
+    }
+
+    /// <summary>Each backbone's bare inference at its preferred batch size, on tensors made beforehand.</summary>
+    private JsonArray BareInference()
+    {
         var inference = new JsonArray();
         IReadOnlyList<LabelledImage> tensorsFrom = ImageFolderReader.Read(options.Data);
         foreach (string model in Backbones)
@@ -176,7 +188,7 @@ internal sealed class FacesSection(BenchOptions options, Action<string> say)
             }
         }
 
-        faces["inference"] = inference;
+        return inference;
     }
 
     private static void Targets(JsonObject faces)

@@ -134,6 +134,16 @@ internal static class ReportWriter
         }
 
         md.AppendLine();
+        FacesThroughput(md, f, cores);
+        FacesTargets(md, f);
+        md.AppendLine();
+        md.AppendLine(FacesEnd);
+        return md.ToString();
+    }
+
+    /// <summary>The faces section's throughput table: detectors, face stage, bare inference and the ceilings.</summary>
+    private static void FacesThroughput(StringBuilder md, JsonObject f, int cores)
+    {
         JsonNode? images = f["throughput_images"];
         md.AppendLine(Invariant($"Throughput in the same run, on {images?["count"]} images from {images?["from"]} decoded beforehand ({f["detectors_how"]}):")).AppendLine();
         md.AppendLine("| what | images/s | note |").AppendLine("|---|---|---|");
@@ -161,6 +171,11 @@ internal static class ReportWriter
         }
 
         md.AppendLine();
+    }
+
+    /// <summary>The faces section's targets, each said to hold or not.</summary>
+    private static void FacesTargets(StringBuilder md, JsonObject f)
+    {
         md.AppendLine("Targets:").AppendLine();
         if ((f["targets"] as JsonArray ?? []).Count == 0)
         {
@@ -175,10 +190,6 @@ internal static class ReportWriter
                 : Invariant($"{target["set"]}: Extract with mobilefacenet and the face stage runs at {F(Json.Number(target, "value"))} of the ceiling {F(Json.Number(target, "ceiling_images_per_s"))} images/s (floor {F(Json.Number(target, "floor"))}; {target["how"]})");
             md.AppendLine($"- **{(holds ? "holds" : "does not hold")}** — {text}.");
         }
-
-        md.AppendLine();
-        md.AppendLine(FacesEnd);
-        return md.ToString();
     }
 
     private static void WriteAtomically(string path, string text)
@@ -193,6 +204,39 @@ internal static class ReportWriter
     private static string Markdown(JsonObject r)
     {
         var md = new StringBuilder();
+        Machine(md, r);
+        md.AppendLine("## Results").AppendLine();
+        md.AppendLine("| # | figure | value | note |").AppendLine("|---|---|---|---|");
+        ComputeRows(md, r);
+        DefaultBackboneExtract(md, r);
+        PipelineRows(md, r);
+        MlNetPeerRows(md, r);
+        md.AppendLine("| 9 | GPU | not measured | " + ((string?)r["gpu"] ?? string.Empty) + " |");
+        md.AppendLine();
+        if (r["flop_counts"] is JsonObject flops)
+        {
+            md.AppendLine("FLOP per image: " + string.Join("; ", flops.Select(f => Invariant($"{f.Key} {F(Json.Number(f.Value, "gmac_per_image"))} GMAC = {F(Json.Number(f.Value, "gflop_per_image"))} GFLOP ({f.Value!["source"]})"))) + ".");
+            md.AppendLine();
+        }
+
+        SessionOptions(md, r);
+        Stages(md, r);
+        if (r["faces"] is JsonObject faces)
+        {
+            md.Append(Faces(faces));
+        }
+
+        if (r["peer_faceapi"] is JsonObject faceApi)
+        {
+            md.AppendLine().Append(FaceApiPeer(faceApi));
+        }
+
+        return md.ToString();
+    }
+
+    /// <summary>The title, the run's caveats (quick, load) and the machine table.</summary>
+    private static void Machine(StringBuilder md, JsonObject r)
+    {
         JsonNode machine = r["machine"]!;
         JsonNode run = r["run"]!;
         int cores = (int?)machine["cores"] ?? 1;
@@ -222,9 +266,11 @@ internal static class ReportWriter
         md.AppendLine(Invariant($"| run | {run["images"]} images from {run["data"]}; sections {string.Join(", ", (run["sections"] as JsonArray ?? []).Select(s => (string?)s))}; {run["wall_s"]} s |"));
         md.AppendLine("| GPU | " + ((string?)r["gpu"] ?? "not measured") + " |");
         md.AppendLine();
+    }
 
-        md.AppendLine("## Results").AppendLine();
-        md.AppendLine("| # | figure | value | note |").AppendLine("|---|---|---|---|");
+    /// <summary>Rows 1 to 3: GEMM peak, bare inference, Extract of the ORL set.</summary>
+    private static void ComputeRows(StringBuilder md, JsonObject r)
+    {
         if (r["gemm"] is JsonObject gemm)
         {
             foreach ((string key, JsonNode? _) in gemm.Where(p => p.Key.EndsWith("_gflops", StringComparison.Ordinal)).ToList())
@@ -245,8 +291,11 @@ internal static class ReportWriter
             md.AppendLine(Invariant($"| 3 | Extract {extract["images"]} images, {extract["model"]}, batch {extract["batch"]} | {Figure(extract, "images_per_s")} images/s ({Figure(extract, "seconds")} s) | ratio to inference batch 32: **{F(Json.Number(extract, "ratio_to_inference"))}** (target ≥ 0.9); without session open: {F(Json.Number(extract, "ratio_to_inference_without_session_open"))} |"));
         }
 
-        DefaultBackboneExtract(md, r);
+    }
 
+    /// <summary>Rows 4 to 7: re-run, TrainHead, Predict, cache I/O.</summary>
+    private static void PipelineRows(StringBuilder md, JsonObject r)
+    {
         if (r["rerun"] is JsonObject rerun)
         {
             md.AppendLine(Invariant($"| 4 | incremental re-run, unchanged set | {Figure(rerun, "seconds")} s | ratio to first run: {F(Json.Number(rerun, "ratio_to_first"))} |"));
@@ -276,6 +325,11 @@ internal static class ReportWriter
             }
         }
 
+    }
+
+    /// <summary>Row 8: the ML.NET peer, when its results were merged.</summary>
+    private static void MlNetPeerRows(StringBuilder md, JsonObject r)
+    {
         if (r["peer_mlnet"] is JsonObject peer)
         {
             if (peer["featurize_images_per_s"] is not null)
@@ -290,29 +344,6 @@ internal static class ReportWriter
             }
         }
 
-        md.AppendLine("| 9 | GPU | not measured | " + ((string?)r["gpu"] ?? string.Empty) + " |");
-        md.AppendLine();
-
-        if (r["flop_counts"] is JsonObject flops)
-        {
-            md.AppendLine("FLOP per image: " + string.Join("; ", flops.Select(f => Invariant($"{f.Key} {F(Json.Number(f.Value, "gmac_per_image"))} GMAC = {F(Json.Number(f.Value, "gflop_per_image"))} GFLOP ({f.Value!["source"]})"))) + ".");
-            md.AppendLine();
-        }
-
-        SessionOptions(md, r);
-        Stages(md, r);
-        Findings(md, r);
-        if (r["faces"] is JsonObject faces)
-        {
-            md.Append(Faces(faces));
-        }
-
-        if (r["peer_faceapi"] is JsonObject faceApi)
-        {
-            md.AppendLine().Append(FaceApiPeer(faceApi));
-        }
-
-        return md.ToString();
     }
 
     /// <summary>
@@ -378,82 +409,6 @@ internal static class ReportWriter
 
             md.AppendLine();
         }
-    }
-
-    private static void Findings(StringBuilder md, JsonObject r)
-    {
-        var findings = new List<string>();
-        double peak = Json.Number(r, "gemm_peak_gflops");
-        if ((r["inference"] as JsonArray ?? []).Any(e => Json.Number(e, "of_peak") > 1))
-        {
-            findings.Add(Invariant($"Some inference runs exceed the measured GEMM peak ({F(peak)} GFLOP/s; 1-thread GEMM × cores = {F(Json.Number(r, "gemm.torch_1_thread_gflops") * ((int?)r["machine"]?["cores"] ?? 1))}): the GEMM runs were slowed by other load, so the 'of peak' ratios of this run are not reliable."));
-        }
-
-        foreach (JsonNode? entry in (r["inference"] as JsonArray ?? []).Where(e => e?["of_peak"] is not null && ((int?)e["batch"] == 32 || (int?)e["batch"] == 8)))
-        {
-            double share = Json.Number(entry, "of_peak");
-            findings.Add(Invariant($"{entry!["model"]} at batch {entry["batch"]} reaches {Pct(share)} of the {F(peak)} GFLOP/s GEMM peak.")
-                + (share < 0.5 ? " This is BackboneSession.Run on tensors already in memory, so the gap to the GEMM rate lies in ONNX Runtime's convolution kernels (im2col/NCHWc on small feature maps, memory traffic between layers), not in FacePipeline's code." : string.Empty));
-        }
-
-        double ratio = Json.Number(r, "extract.ratio_to_inference");
-        if (!double.IsNaN(ratio))
-        {
-            double ideal = Json.Number(r, "extract.stages.ideal_ratio_to_inference");
-            double images = Json.Number(r, "extract.images");
-            double inference = images / Json.Number(r, "extract.images_per_s") * ratio; // seconds of inference alone for the set
-            double open = Json.Number(r, "session_open_s.resnet18");
-            double withOpen = ideal * inference / (inference + (ideal * open));
-            string probes = string.Join(", ", (r["extract"]?["probes"] as JsonArray ?? []).Select(p => Invariant($"{p!["name"]} {F(Json.Number(p, "ratio_to_inference"))}")));
-            findings.Add((ratio >= 0.9
-                    ? Invariant($"Extract runs at {F(ratio)} of inference alone: meets the 0.9 target.")
-                    : Invariant($"Extract runs at {F(ratio)} of inference alone, below the 0.9 target."))
-                + Invariant($" Decode, fill, hashing and Parquet cost {F(Json.Number(r, "extract.stages.ideal_pipeline_ms") - Json.Number(r, "extract.stages.inference_batch32_ms"))} ms per image against {F(Json.Number(r, "extract.stages.inference_batch32_ms"))} ms of inference, so the pipeline alone allows {F(ideal)}; the session open ({F(open)} s per run, {F(images)} images) brings that to {F(withOpen)}.")
-                + (probes.Length > 0 ? $" Featurisation alone on an open session, relative to inference: {probes}." : string.Empty)
-                + (ratio < withOpen - 0.05 ? " The rest of the gap is not in FacePipeline's stages: a fresh session's first batches run slower than the warmed-up session that the 'inference alone' figure measures, and a shared machine varies between runs. On large sets the warm-up amortises." : string.Empty));
-        }
-
-        double rerunRatio = Json.Number(r, "rerun.ratio_to_first");
-        if (!double.IsNaN(rerunRatio))
-        {
-            findings.Add(Invariant($"A re-run of the unchanged set takes {F(Json.Number(r, "rerun.seconds"))} s, {Pct(rerunRatio)} of the first run (it hashes every file and reads part metadata only)."));
-        }
-
-        double seed = Json.Number(r, "train_head.seed_cost_ratio");
-        if (!double.IsNaN(seed))
-        {
-            findings.Add(Invariant($"Caching features makes the 20-epoch experiment {F(seed)}× cheaper than the seed's re-extraction every epoch (ResNet18; {F(Json.Number(r, "train_head.seed_cost_ratio_vgg16_estimated"))}× estimated for VGG16)."));
-        }
-
-        double peerRate = Json.Number(r, "peer_mlnet.featurize_images_per_s");
-        double ours = Json.Number(r, "peer_mlnet.ours_extract_images_per_s");
-        if (!double.IsNaN(peerRate) && !double.IsNaN(ours))
-        {
-            findings.Add(Invariant($"Featurisation: ours {F(ours)} images/s vs ML.NET {F(peerRate)} images/s ({F(ours / peerRate)}×); ML.NET scores one row at a time through an ONNX chain with no thread options, ours batches 32 images per Run. Note the peer's numbers come from its own run (see its loadavg)."));
-            double oursAccuracy = Json.Number(r, "peer_mlnet.ours_accuracy");
-            if (!double.IsNaN(oursAccuracy))
-            {
-                findings.Add(Invariant($"ORL-7/3 test accuracy: ours {F(oursAccuracy)} vs ML.NET sdca {F(Json.Number(r, "peer_mlnet.accuracy.sdca"))}, lbfgs {F(Json.Number(r, "peer_mlnet.accuracy.lbfgs"))}."));
-            }
-        }
-
-        foreach (JsonNode? variant in r["session_options"]?["variants"] as JsonArray ?? [])
-        {
-            double b1 = Json.Number(variant, "batch1_ratio_to_current");
-            double b32 = Json.Number(variant, "batch32_ratio_to_current");
-            if ((string?)variant!["name"] != "current" && b1 > 1.05 && b32 > 1.05)
-            {
-                findings.Add(Invariant($"Session variant '{variant["name"]}' ({variant["options"]}) beat the current options at batch 1 ({F(b1)}×) and 32 ({F(b32)}×)."));
-            }
-        }
-
-        md.AppendLine("## Findings").AppendLine();
-        foreach (string finding in findings)
-        {
-            md.AppendLine("- " + finding);
-        }
-
-        md.AppendLine();
     }
 
     private static string Figure(JsonNode? node, string name)
