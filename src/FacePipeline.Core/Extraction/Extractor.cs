@@ -48,7 +48,7 @@ public sealed class Extractor
     /// is committed (<see cref="RebuildManifest"/>). A cancelled run commits the rows computed so far as a part (a
     /// rebuild drops them: its old parts stay) and then throws <see cref="OperationCanceledException"/>.
     /// </summary>
-    /// <exception cref="FeatureCacheException">The cache was made by another backbone (and no rebuild was asked), a part cannot be read or fails its checksum, or another process writes this shard.</exception>
+    /// <exception cref="FacePipelineException">The cache was made by another backbone (and no rebuild was asked), a part cannot be read or fails its checksum, or another process writes this shard.</exception>
     public async Task<ExtractionSummary> RunAsync(ExtractionOptions options, IProgress<ExtractionProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1);
@@ -179,7 +179,7 @@ public sealed class Extractor
             string again = own.Contains(foreign)
                 ? $"pass --faces {(foreign.Identity.FaceStage == FaceStage.NoneIdentity ? "none" : "detect")} to keep it, --rebuild to recompute it, or use another --out folder"
                 : "rebuild every shard, or use another --out folder";
-            throw new FeatureCacheException(
+            throw new FacePipelineException(
                 $"{folder}: cache was made with face stage {FaceStage.ShortOf(foreign.Identity.FaceStage)} ({Path.GetFileName(foreign.FilePath)}), not {FaceStage.ShortOf(identity.FaceStage)}; {again}");
         }
 
@@ -188,7 +188,7 @@ public sealed class Extractor
             string remedy = own.Contains(foreign)
                 ? "use another --out folder, or --rebuild to recompute it with this backbone"
                 : "its parts belong to other shards: rebuild every shard, or use another --out folder";
-            throw new FeatureCacheException(
+            throw new FacePipelineException(
                 $"{folder}: cache was made by backbone {foreign.Identity} ({Path.GetFileName(foreign.FilePath)}), not {identity}; {remedy}");
         }
 
@@ -207,7 +207,7 @@ public sealed class Extractor
             if (problem is not null)
             {
                 string shardOption = shard.Count == 1 ? string.Empty : $" --shard {shard}";
-                throw new FeatureCacheException($"{part.FilePath}: {problem}; re-run Extract{shardOption} with --rebuild to recompute this shard");
+                throw new FacePipelineException($"{part.FilePath}: {problem}; re-run Extract{shardOption} with --rebuild to recompute this shard");
             }
         }
     }
@@ -268,7 +268,7 @@ public sealed class Extractor
 
                 if (entry.Sha256 != row.Sha256)
                 {
-                    throw new FeatureCacheException(
+                    throw new FacePipelineException(
                         $"{part.FilePath}: holds {row.Path} with other bytes and belongs to another --shard layout; re-run Extract without --shard to update it");
                 }
 

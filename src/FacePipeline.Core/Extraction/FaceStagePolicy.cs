@@ -41,7 +41,7 @@ public static class FaceStagePolicy
     /// <param name="catalog">Where detectors are found.</param>
     /// <param name="device">Where the sample's detection runs.</param>
     /// <param name="cancellationToken">Stops the sample.</param>
-    /// <exception cref="FaceDetectorException">The detector cannot be found or loaded.</exception>
+    /// <exception cref="FacePipelineException">The detector cannot be found or loaded.</exception>
     public static async Task<FaceStageChoice> ChooseAsync(
         FaceStageMode mode,
         string detectorName,

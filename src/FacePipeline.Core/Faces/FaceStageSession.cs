@@ -33,7 +33,7 @@ public sealed class FaceStageSession : IDisposable
     public string Device => session.Device;
 
     /// <summary>Opens the detecting stage of <paramref name="detector"/> for <paramref name="backbone"/>.</summary>
-    /// <exception cref="FaceDetectorException">The detector model cannot be loaded.</exception>
+    /// <exception cref="FacePipelineException">The detector model cannot be loaded.</exception>
     public static FaceStageSession Open(FaceDetector detector, Backbone backbone, DeviceSpec device, out string? notice)
     {
         ArgumentNullException.ThrowIfNull(backbone);
@@ -47,7 +47,7 @@ public sealed class FaceStageSession : IDisposable
     /// Opens the stage recorded as <paramref name="identity"/> (a head's or a cache's), or returns null for <c>none</c>;
     /// the detector found under its name must be the recorded one.
     /// </summary>
-    /// <exception cref="FaceDetectorException">The detector is missing or its model differs from the recorded one.</exception>
+    /// <exception cref="FacePipelineException">The detector is missing or its model differs from the recorded one.</exception>
     public static FaceStageSession? OpenRecorded(string identity, FaceDetectorCatalog catalog, Backbone backbone, DeviceSpec device, out string? notice)
     {
         ArgumentNullException.ThrowIfNull(catalog);
@@ -62,7 +62,7 @@ public sealed class FaceStageSession : IDisposable
         FaceStage stage = FaceStage.Detect(detector, backbone);
         if (stage.Identity != identity)
         {
-            throw new FaceDetectorException(
+            throw new FacePipelineException(
                 $"{detector.ModelPath}: face stage is {stage.Identity}, but the features were made with {identity}; put the detector it names back into models/faces");
         }
 

@@ -22,12 +22,12 @@ public static partial class CacheVerifier
     /// <param name="folder">The cache folder.</param>
     /// <param name="input">The image set the cache should cover exactly (hashed again, as Extract does); null to check the cache alone.</param>
     /// <param name="cancellationToken">Stops the check.</param>
-    /// <exception cref="FeatureCacheException">The folder does not exist.</exception>
+    /// <exception cref="FacePipelineException">The folder does not exist.</exception>
     public static async Task<CacheVerification> VerifyAsync(string folder, IReadOnlyList<LabelledImage>? input, CancellationToken cancellationToken = default)
     {
         if (!Directory.Exists(folder))
         {
-            throw new FeatureCacheException($"{folder}: feature cache not found; run Extract first");
+            throw new FacePipelineException($"{folder}: feature cache not found; run Extract first");
         }
 
         var clock = Stopwatch.StartNew();
@@ -170,7 +170,7 @@ public static partial class CacheVerifier
     /// argument errors from its decompressors and Thrift reader): each of them means "this file is damaged" here.
     /// </summary>
     private static bool IsCorruption(Exception error) =>
-        error is FeatureCacheException or ParquetException or IOException or InvalidDataException or ArgumentException
+        error is FacePipelineException or ParquetException or IOException or InvalidDataException or ArgumentException
             or IndexOutOfRangeException or InvalidOperationException or OverflowException or NotSupportedException
             or FormatException or InvalidCastException or NullReferenceException;
 

@@ -53,7 +53,7 @@ public sealed class FeatureCachePartWriter : IAsyncDisposable
     {
         if (row.Features.Length != featureLength)
         {
-            throw new FeatureCacheException($"{row.Path}: feature vector has {row.Features.Length} values, the cache holds {featureLength}");
+            throw new FacePipelineException($"{row.Path}: feature vector has {row.Features.Length} values, the cache holds {featureLength}");
         }
 
         pending.Add(row);

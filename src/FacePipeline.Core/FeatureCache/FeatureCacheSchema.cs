@@ -103,21 +103,21 @@ public static class FeatureCacheSchema
     };
 
     /// <summary>Reads the backbone identity back from a part's metadata.</summary>
-    /// <exception cref="FeatureCacheException">A key is missing or the format version is not this one.</exception>
+    /// <exception cref="FacePipelineException">A key is missing or the format version is not this one.</exception>
     public static BackboneIdentity ReadIdentity(IReadOnlyDictionary<string, string> metadata, string file)
     {
         string Get(string key) => metadata.TryGetValue(Prefix + key, out string? value)
             ? value
-            : throw new FeatureCacheException($"{file}: not a FacePipeline feature cache part (metadata '{Prefix}{key}' missing)");
+            : throw new FacePipelineException($"{file}: not a FacePipeline feature cache part (metadata '{Prefix}{key}' missing)");
 
         string version = Get("format_version");
         if (version != FormatVersion && version != FormatVersion1)
         {
-            throw new FeatureCacheException($"{file}: cache format version {version}, this tool reads versions {FormatVersion1} and {FormatVersion}; re-run Extract with --rebuild");
+            throw new FacePipelineException($"{file}: cache format version {version}, this tool reads versions {FormatVersion1} and {FormatVersion}; re-run Extract with --rebuild");
         }
 
         int[] shape = JsonSerializer.Deserialize<int[]>(Get("backbone.feature_shape"))
-            ?? throw new FeatureCacheException($"{file}: invalid feature shape metadata");
+            ?? throw new FacePipelineException($"{file}: invalid feature shape metadata");
         // Parts written before normalisation existed hold raw outputs.
         string normalize = metadata.TryGetValue(Prefix + "backbone.normalize", out string? n) ? n : BackboneIdentity.NoNormalization;
         // Parts written before the face stage existed hold whole images.

@@ -44,7 +44,7 @@ public sealed class DamagedCacheTests : IDisposable
                     Assert.Equal(4, row.Features.Length);
                 }
             }
-            catch (FeatureCacheException error)
+            catch (FacePipelineException error)
             {
                 Assert.StartsWith($"{Part}: ", error.Message, StringComparison.Ordinal);
                 Assert.DoesNotContain('\n', error.Message);

@@ -112,7 +112,7 @@ public sealed class FeatureCacheTests : IDisposable
         var detect = Fixture with { FaceStage = "detect:blazeface-front:sha256=ab:template=generic:pick=largest:min-score=0.5" };
         await WritePartAsync(temp.Combine("part-b.parquet"), detect, [new FeatureRow("b", "s1", null, new string('1', 64), [1, 2, 3, 4], new CachedFace(0, 0, 1, 1, [], 0.9f))]);
 
-        FeatureCacheException error = await Assert.ThrowsAsync<FeatureCacheException>(() => FeatureCacheReader.OpenAsync(temp.Path));
+        FacePipelineException error = await Assert.ThrowsAsync<FacePipelineException>(() => FeatureCacheReader.OpenAsync(temp.Path));
 
         Assert.Equal(
             $"{temp.Combine("part-b.parquet")}: made with face stage detect (blazeface-front, generic), but part-a.parquet with none; a cache holds one face stage's features (re-run Extract with --rebuild)",
@@ -179,7 +179,7 @@ public sealed class FeatureCacheTests : IDisposable
     {
         await using FeatureCachePartWriter writer = await FeatureCachePartWriter.CreateAsync(temp.Combine("part-x.parquet"), Fixture, "test");
 
-        FeatureCacheException error = await Assert.ThrowsAsync<FeatureCacheException>(() => writer.AddAsync(HandWrittenPart.Row("s1/odd.pgm", "s1", 1, 2, 3)));
+        FacePipelineException error = await Assert.ThrowsAsync<FacePipelineException>(() => writer.AddAsync(HandWrittenPart.Row("s1/odd.pgm", "s1", 1, 2, 3)));
 
         Assert.Equal("s1/odd.pgm: feature vector has 3 values, the cache holds 4", error.Message);
     }
@@ -197,7 +197,7 @@ public sealed class FeatureCacheTests : IDisposable
         await HandWrittenPart.WriteAsync(part, Fixture, rows);
 
         FeatureCacheReader reader = await FeatureCacheReader.OpenAsync(temp.Path);
-        FeatureCacheException error = await Assert.ThrowsAsync<FeatureCacheException>(() => ReadAllAsync(reader));
+        FacePipelineException error = await Assert.ThrowsAsync<FacePipelineException>(() => ReadAllAsync(reader));
 
         Assert.Equal($"{part}: feature vectors of inconsistent length (expected 4 per row); re-run Extract with --rebuild", error.Message);
     }
@@ -209,7 +209,7 @@ public sealed class FeatureCacheTests : IDisposable
         BackboneIdentity other = Fixture with { ModelSha256 = new string('b', 64) };
         await WritePartAsync(temp.Combine("part-b.parquet"), other, [HandWrittenPart.Row("b", "s1", 1, 2, 3, 4)]);
 
-        FeatureCacheException error = await Assert.ThrowsAsync<FeatureCacheException>(() => FeatureCacheReader.OpenAsync(temp.Path));
+        FacePipelineException error = await Assert.ThrowsAsync<FacePipelineException>(() => FeatureCacheReader.OpenAsync(temp.Path));
 
         Assert.StartsWith($"{temp.Combine("part-b.parquet")}: made by backbone fixture (sha256 bbbbbbbbbbbb…, 4), but part-a.parquet by fixture (sha256 aaaaaaaaaaaa…, 4);", error.Message, StringComparison.Ordinal);
         Assert.EndsWith("a cache holds one backbone's features (re-run Extract with --rebuild)", error.Message, StringComparison.Ordinal);
@@ -231,23 +231,23 @@ public sealed class FeatureCacheTests : IDisposable
     public async Task Missing_folders_unreadable_parts_and_foreign_parquet_are_refused_with_a_way_out()
     {
         string missing = temp.Combine("none");
-        Assert.Equal($"{missing}: feature cache not found; run Extract first", (await Assert.ThrowsAsync<FeatureCacheException>(() => FeatureCacheReader.OpenAsync(missing))).Message);
+        Assert.Equal($"{missing}: feature cache not found; run Extract first", (await Assert.ThrowsAsync<FacePipelineException>(() => FeatureCacheReader.OpenAsync(missing))).Message);
 
         File.WriteAllText(temp.Combine("part-garbage.parquet"), "not parquet at all");
-        FeatureCacheException garbage = await Assert.ThrowsAsync<FeatureCacheException>(() => FeatureCacheReader.OpenAsync(temp.Path));
+        FacePipelineException garbage = await Assert.ThrowsAsync<FacePipelineException>(() => FeatureCacheReader.OpenAsync(temp.Path));
         Assert.StartsWith($"{temp.Combine("part-garbage.parquet")}: not a readable Parquet file (", garbage.Message, StringComparison.Ordinal);
         Assert.EndsWith("; delete it or re-run Extract with --rebuild", garbage.Message, StringComparison.Ordinal);
         File.Delete(temp.Combine("part-garbage.parquet"));
 
         string foreign = temp.Combine("part-foreign.parquet");
         await HandWrittenPart.WriteAsync(foreign, Fixture, [HandWrittenPart.Row("a", "s1", 1, 2, 3, 4)], new Dictionary<string, string> { ["writer"] = "pandas" });
-        FeatureCacheException notOurs = await Assert.ThrowsAsync<FeatureCacheException>(() => FeatureCacheReader.OpenAsync(temp.Path));
+        FacePipelineException notOurs = await Assert.ThrowsAsync<FacePipelineException>(() => FeatureCacheReader.OpenAsync(temp.Path));
         Assert.Equal($"{foreign}: not a FacePipeline feature cache part (metadata 'facepipeline.format_version' missing)", notOurs.Message);
 
         var future = FeatureCacheSchema.Metadata(Fixture, "9.9");
         future["facepipeline.format_version"] = "3";
         await HandWrittenPart.WriteAsync(foreign, Fixture, [HandWrittenPart.Row("a", "s1", 1, 2, 3, 4)], future);
-        FeatureCacheException newer = await Assert.ThrowsAsync<FeatureCacheException>(() => FeatureCacheReader.OpenAsync(temp.Path));
+        FacePipelineException newer = await Assert.ThrowsAsync<FacePipelineException>(() => FeatureCacheReader.OpenAsync(temp.Path));
         Assert.Equal($"{foreign}: cache format version 3, this tool reads versions 1 and 2; re-run Extract with --rebuild", newer.Message);
     }
 
