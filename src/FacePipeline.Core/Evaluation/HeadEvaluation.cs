@@ -184,7 +184,7 @@ public sealed class HeadEvaluation
                 ["val_accuracy"] = Head.Description.Metrics.ValAccuracy,
                 ["threshold_calibrated_on_strangers"] = Head.Description.Strangers is not null,
             },
-            ["backbone"] = Head.Description.Backbone,
+            ["backbone"] = Head.Description.Features,
             ["min_accuracy"] = bars.MinAccuracy,
             ["max_far"] = bars.MaxFar,
         };

@@ -1,13 +1,14 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using FacePipeline.Dataset;
+using FacePipeline.Features;
 using Parquet;
 using Parquet.Schema;
 
 namespace FacePipeline.FeatureCache;
 
 /// <summary>
-/// Reads a feature cache folder: every visible <c>*.parquet</c> part, checked to come from one backbone. Rows stream
+/// Reads a feature cache folder: every visible <c>*.parquet</c> part, checked to come from one backbone and face stage. Rows stream
 /// one row group at a time.
 /// </summary>
 public sealed class FeatureCacheReader
@@ -28,12 +29,12 @@ public sealed class FeatureCacheReader
     public long RowCount => Parts.Sum(p => p.RowCount);
 
     /// <summary>The backbone identity shared by all parts; null for an empty cache.</summary>
-    public Backbones.BackboneIdentity? Identity => Parts.Count > 0 ? Parts[0].Identity : null;
+    public FeatureIdentity? Identity => Parts.Count > 0 ? Parts[0].Identity : null;
 
     /// <summary>Opens the cache and reads each part's metadata (not its rows).</summary>
     /// <param name="folder">Cache folder.</param>
     /// <param name="cancellationToken">Stops reading.</param>
-    /// <exception cref="FacePipelineException">Missing folder, unreadable part, or parts from different backbones.</exception>
+    /// <exception cref="FacePipelineException">Missing folder, unreadable part, or parts of different feature identities.</exception>
     public static async Task<FeatureCacheReader> OpenAsync(string folder, CancellationToken cancellationToken = default)
     {
         if (!Directory.Exists(folder))
@@ -42,17 +43,13 @@ public sealed class FeatureCacheReader
         }
 
         List<FeatureCachePart> parts = await ListPartsAsync(folder, null, cancellationToken);
-        FeatureCachePart? odd = parts.FirstOrDefault(p => !p.Identity.Matches(parts[0].Identity));
-        if (odd is not null && odd.Identity.DiffersOnlyInFaceStage(parts[0].Identity))
+        foreach (FeatureCachePart part in parts)
         {
-            throw new FacePipelineException(
-                $"{odd.FilePath}: made with face stage {Faces.FaceStage.ShortOf(odd.Identity.FaceStage)}, but {Path.GetFileName(parts[0].FilePath)} with {Faces.FaceStage.ShortOf(parts[0].Identity.FaceStage)}; a cache holds one face stage's features (re-run Extract with --rebuild)");
-        }
-
-        if (odd is not null)
-        {
-            throw new FacePipelineException(
-                $"{odd.FilePath}: made by backbone {odd.Identity}, but {Path.GetFileName(parts[0].FilePath)} by {parts[0].Identity}; a cache holds one backbone's features (re-run Extract with --rebuild)");
+            if (part.Identity.Compare(parts[0].Identity) is FeatureIdentityMismatch mismatch)
+            {
+                throw new FacePipelineException(mismatch.Message(
+                    part.FilePath, string.Empty, Path.GetFileName(parts[0].FilePath), $"a cache holds one {mismatch.Aspect}'s features (re-run Extract with --rebuild)"));
+            }
         }
 
         return new FeatureCacheReader(folder, parts);
@@ -338,7 +335,7 @@ public sealed class FeatureCacheReader
     {
         using FileStream stream = File.OpenRead(file);
         await using ParquetReader reader = await OpenParquetAsync(stream, file, cancellationToken);
-        Backbones.BackboneIdentity identity = FeatureCacheSchema.ReadIdentity(reader.CustomMetadata, file);
+        FeatureIdentity identity = FeatureCacheSchema.ReadIdentity(reader.CustomMetadata, file);
         var groupRows = new int[reader.RowGroupCount];
         for (int g = 0; g < reader.RowGroupCount; g++)
         {

@@ -1,4 +1,4 @@
-using FacePipeline.Backbones;
+using FacePipeline.Features;
 
 namespace FacePipeline.Head;
 
@@ -65,22 +65,17 @@ public sealed class HeadClassifier : IDisposable
         return new HeadClassifier(folder, description, head.Labels, new MlpScorer(model, description.Architecture.InputSize, head.Labels.Count));
     }
 
-    /// <summary>Refuses features from any backbone other than the one the head was trained on.</summary>
+    /// <summary>Refuses features of any backbone or face stage other than those the head was trained on.</summary>
     /// <exception cref="FacePipelineException">The identities differ; the message names both.</exception>
-    public void EnsureBackbone(BackboneIdentity features, string source)
+    public void EnsureFeatures(FeatureIdentity features, string source)
     {
-        if (Description.Backbone.DiffersOnlyInFaceStage(features))
+        ArgumentNullException.ThrowIfNull(features);
+        if (features.Compare(Description.Features) is FeatureIdentityMismatch mismatch)
         {
-            throw new FacePipelineException(
-                $"{source}: features were made with face stage {Faces.FaceStage.ShortOf(features.FaceStage)}, but head {Folder} was trained with face stage "
-                + $"{Faces.FaceStage.ShortOf(Description.Backbone.FaceStage)}; re-run Extract with --faces {(Description.Backbone.FaceStage == Faces.FaceStage.NoneIdentity ? "none" : "detect")} into another --out folder, or train a head on this cache");
-        }
-
-        if (!Description.Backbone.Matches(features))
-        {
-            throw new FacePipelineException(
-                $"{source}: features come from backbone {features}, but head {Folder} was trained on {Description.Backbone}; "
-                + "use the backbone the head names (--model) or a cache extracted with it");
+            string remedy = mismatch.InFaceStage
+                ? $"re-run Extract with --faces {(Description.Features.FaceStage.Detects ? "detect" : "none")} into another --out folder, or train a head on this cache"
+                : "use the backbone the head names (--model) or a cache extracted with it";
+            throw new FacePipelineException(mismatch.Message(source, "features were", $"head {Folder} was trained", remedy));
         }
     }
 

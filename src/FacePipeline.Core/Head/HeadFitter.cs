@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using FacePipeline.Prediction;
 
 namespace FacePipeline.Head;
 

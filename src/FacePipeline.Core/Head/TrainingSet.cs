@@ -1,6 +1,6 @@
-using FacePipeline.Backbones;
 using FacePipeline.Dataset;
 using FacePipeline.FeatureCache;
+using FacePipeline.Features;
 
 namespace FacePipeline.Head;
 
@@ -13,7 +13,7 @@ namespace FacePipeline.Head;
 public sealed class TrainingSet
 {
     private TrainingSet(
-        float[] features, int featureLength, int[] classes, IReadOnlyList<string> labels, bool[] markedValidation, BackboneIdentity identity, int testRowsSkipped,
+        float[] features, int featureLength, int[] classes, IReadOnlyList<string> labels, bool[] markedValidation, FeatureIdentity identity, int testRowsSkipped,
         IReadOnlyList<TrainingRowGroup> rowGroups, long streamingBudgetBytes)
     {
         Features = features;
@@ -43,7 +43,7 @@ public sealed class TrainingSet
     public bool[] MarkedValidation { get; }
 
     /// <summary>The backbone that made the features.</summary>
-    public BackboneIdentity Identity { get; }
+    public FeatureIdentity Identity { get; }
 
     /// <summary>Rows left out because their split is <c>test</c>.</summary>
     public int TestRowsSkipped { get; }
@@ -89,10 +89,10 @@ public sealed class TrainingSet
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(budgetBytes, 1);
         FeatureCacheReader reader = await FeatureCacheReader.OpenAsync(cacheFolder, cancellationToken: cancellationToken);
-        BackboneIdentity identity = reader.Identity ?? throw new FacePipelineException($"{cacheFolder}: the cache holds no rows; run Extract first");
+        FeatureIdentity identity = reader.Identity ?? throw new FacePipelineException($"{cacheFolder}: the cache holds no rows; run Extract first");
         int featureLength = identity.FeatureLength;
         (List<TrainingRowGroup> groups, List<string> labelOfRow, List<bool> validation, int testSkipped) = await ReadRowKeysAsync(reader, cacheFolder, cancellationToken);
-        string[] labels = labelOfRow.Distinct().Order(Evaluation.NaturalStringComparer.Instance).ToArray();
+        string[] labels = labelOfRow.Distinct().Order(NaturalStringComparer.Instance).ToArray();
         if (labels.Length < 2)
         {
             throw new FacePipelineException($"{cacheFolder}: training rows hold {labels.Length} label(s); a classifier needs at least 2 people");
@@ -116,10 +116,10 @@ public sealed class TrainingSet
     }
 
     /// <summary>Builds a set from memory (tests and benchmarks).</summary>
-    public static TrainingSet FromArrays(float[] features, int featureLength, IReadOnlyList<string> labelOfRow, BackboneIdentity identity, IReadOnlyList<bool>? markedValidation = null)
+    public static TrainingSet FromArrays(float[] features, int featureLength, IReadOnlyList<string> labelOfRow, FeatureIdentity identity, IReadOnlyList<bool>? markedValidation = null)
     {
         ArgumentNullException.ThrowIfNull(labelOfRow);
-        string[] labels = labelOfRow.Distinct().Order(Evaluation.NaturalStringComparer.Instance).ToArray();
+        string[] labels = labelOfRow.Distinct().Order(NaturalStringComparer.Instance).ToArray();
         Dictionary<string, int> index = labels.Select((label, i) => (label, i)).ToDictionary(p => p.label, p => p.i, StringComparer.Ordinal);
         return new TrainingSet(
             features, featureLength, labelOfRow.Select(l => index[l]).ToArray(), labels, markedValidation?.ToArray() ?? new bool[labelOfRow.Count], identity, 0, [], 0);

@@ -4,6 +4,7 @@ using FacePipeline.Dataset;
 using FacePipeline.Extraction;
 using FacePipeline.Faces;
 using FacePipeline.FeatureCache;
+using FacePipeline.Features;
 using FacePipeline.Head;
 
 namespace FacePipeline.Prediction;
@@ -27,19 +28,20 @@ public static class HeadPredictor
         Backbone backbone;
         try
         {
-            backbone = catalog.Resolve(model ?? head.Description.Backbone.Name, out _);
+            backbone = catalog.Resolve(model ?? head.Description.Features.Backbone.Name, out _);
         }
         catch (BackboneException error)
         {
-            throw new FacePipelineException($"{error.Message} (head {head.Folder} needs backbone {head.Description.Backbone}; point --model at its .onnx file)", error);
+            throw new FacePipelineException($"{error.Message} (head {head.Folder} needs backbone {head.Description.Features.Backbone}; point --model at its .onnx file)", error);
         }
 
-        // The head records the face stage too; the backbone file itself carries none.
-        if (!(backbone.Identity with { FaceStage = head.Description.Backbone.FaceStage }).Matches(head.Description.Backbone))
+        // The model file is checked alone (the face stage is the head's); its full SHA-256 is named so the right file can be found.
+        BackboneIdentity trained = head.Description.Features.Backbone;
+        if (!backbone.Identity.Matches(trained))
         {
-            string what = backbone.Identity.ModelSha256 != head.Description.Backbone.ModelSha256
-                ? $"has SHA-256 {backbone.Identity.ModelSha256}, but head {head.Folder} was trained with {head.Description.Backbone.ModelSha256}"
-                : $"is described as {backbone.Identity}, but head {head.Folder} was trained on {head.Description.Backbone}";
+            string what = backbone.Identity.ModelSha256 != trained.ModelSha256
+                ? $"has SHA-256 {backbone.Identity.ModelSha256}, but head {head.Folder} was trained with {trained.ModelSha256}"
+                : $"is described as {backbone.Identity}, but head {head.Folder} was trained on {trained}";
             throw new FacePipelineException($"{backbone.ModelPath}: model {what}; use --model to point at the right file");
         }
 
@@ -73,7 +75,7 @@ public static class HeadPredictor
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var featurizer = new ImageFeaturizer(session, faces);
-        head.EnsureBackbone(featurizer.Identity, session.Backbone.ModelPath);
+        head.EnsureFeatures(featurizer.Identity, session.Backbone.ModelPath);
         var inputs = images.Select(image => new HashedImage(image, null)).ToList();
         await foreach (FeaturizedImage result in featurizer.FeaturizeAsync(inputs, batchSize, everyFace, cancellationToken))
         {
@@ -109,8 +111,8 @@ public static class HeadPredictor
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         FeatureCacheReader reader = await FeatureCacheReader.OpenAsync(cacheFolder, cancellationToken: cancellationToken);
-        BackboneIdentity identity = reader.Identity ?? throw new FacePipelineException($"{cacheFolder}: the cache holds no rows");
-        head.EnsureBackbone(identity, cacheFolder);
+        FeatureIdentity identity = reader.Identity ?? throw new FacePipelineException($"{cacheFolder}: the cache holds no rows");
+        head.EnsureFeatures(identity, cacheFolder);
         int length = identity.FeatureLength;
         var batch = new List<FeatureRow>(CacheBatchRows);
         await foreach (FeatureRow row in reader.ReadRowsAsync(cancellationToken))

@@ -1,5 +1,6 @@
 using FacePipeline.Backbones;
 using FacePipeline.FeatureCache;
+using FacePipeline.Features;
 using FacePipeline.Head;
 using FacePipeline.Tests.TestSupport;
 using TorchSharp;
@@ -24,7 +25,7 @@ public sealed class TorchTrainingCollection
 public sealed class HeadTrainerTests : IDisposable
 {
     private const int FeatureLength = 16;
-    private static readonly BackboneIdentity Identity = HandWrittenPart.Identity("fixture", FeatureLength);
+    private static readonly FeatureIdentity Identity = HandWrittenPart.Identity("fixture", FeatureLength);
 
     private readonly TempFolder temp = new();
 
@@ -278,7 +279,7 @@ public sealed class HeadTrainerTests : IDisposable
     public async Task A_cache_over_the_budget_is_refused_in_memory_before_its_features_are_read()
     {
         // 1000 rows that claim 2e9 features each: 8e12 bytes as float32, beyond any machine.
-        BackboneIdentity huge = HandWrittenPart.Identity("huge", 2_000_000_000);
+        FeatureIdentity huge = HandWrittenPart.Identity("huge", 2_000_000_000);
         await HandWrittenPart.WriteAsync(temp.Combine("part-huge.parquet"), huge, Enumerable.Range(0, 1000).Select(i => HandWrittenPart.Row($"r{i}", $"p{i % 2}", 1f)).ToArray());
 
         FacePipelineException error = await Assert.ThrowsAsync<FacePipelineException>(() => TrainingSet.LoadAsync(temp.Path));
@@ -292,7 +293,7 @@ public sealed class HeadTrainerTests : IDisposable
     {
         // 1100 × 2,000,000 = 2.2e9 floats (8.8 GB): more than one .NET array holds. On a machine with less memory the
         // memory check answers first; either way it is a FacePipelineException, never an OverflowException.
-        BackboneIdentity wide = HandWrittenPart.Identity("wide", 2_000_000);
+        FeatureIdentity wide = HandWrittenPart.Identity("wide", 2_000_000);
         await HandWrittenPart.WriteAsync(temp.Combine("part-wide.parquet"), wide, Enumerable.Range(0, 1100).Select(i => HandWrittenPart.Row($"r{i}", $"p{i % 2}", 1f)).ToArray());
 
         FacePipelineException error = await Assert.ThrowsAsync<FacePipelineException>(() => TrainingSet.LoadAsync(temp.Path, StreamingMode.Never, long.MaxValue / 2));
@@ -337,7 +338,7 @@ public sealed class HeadTrainerTests : IDisposable
 
     private async Task WriteCache(params (string Path, string Label, string? Split, float[] Features)[] rows)
     {
-        BackboneIdentity identity = HandWrittenPart.Identity("fixture", 4);
+        FeatureIdentity identity = HandWrittenPart.Identity("fixture", 4);
         await using FeatureCachePartWriter writer = await FeatureCachePartWriter.CreateAsync(temp.Combine("part-0.parquet"), identity, "test");
         foreach ((string path, string label, string? split, float[] features) in rows)
         {
