@@ -20,9 +20,10 @@ public sealed record FaceStage
     private const string DetectWord = "detect";
 
     /// <summary>
-    /// The settings after the detector's name, in identity order (<c>key=value</c>, joined by <c>:</c>). Adding a
-    /// setting is one line here plus its property; a stored identity without the key (written before the setting
-    /// existed) reads as the property's default in <see cref="Detecting"/>.
+    /// The settings after <c>detect:NAME</c> (or after <c>none</c>, for those that apply to whole images), in identity
+    /// order, each <c>key=value</c>, joined by <c>:</c>. Adding a setting is one line here plus its property: a recorded
+    /// identity without the key (written before the setting existed) reads as the property's initial value, and a
+    /// setting whose Format gives null at that value is not written, so identities recorded before it keep their string.
     /// </summary>
     private static readonly Setting[] Settings =
     [
@@ -60,9 +61,9 @@ public sealed record FaceStage
     /// The canonical identity, as caches and heads record it: <c>none</c>, or
     /// <c>detect:blazeface-front:sha256=HEX:template=arcface-112:pick=largest:min-score=0.5</c>.
     /// </summary>
-    public string Identity => Detects
-        ? string.Join(':', [DetectWord, DetectorName!, .. Settings.Select(s => $"{s.Key}={s.Format(this)}")])
-        : NoneIdentity;
+    public string Identity => string.Join(':', [
+        Detects ? $"{DetectWord}:{DetectorName}" : NoneIdentity,
+        .. Settings.Where(s => Detects || s.OnWholeImages).Select(s => s.Format(this) is string value ? $"{s.Key}={value}" : null).OfType<string>()]);
 
     /// <summary>A short form for people: <c>none</c> or <c>detect (blazeface-front, arcface-112)</c>.</summary>
     public string Short => Detects ? $"{DetectWord} ({DetectorName}, {Geometry})" : NoneIdentity;
@@ -90,17 +91,14 @@ public sealed record FaceStage
     public static FaceStage Parse(string identity, string source)
     {
         ArgumentNullException.ThrowIfNull(identity);
-        if (identity == NoneIdentity)
-        {
-            return None;
-        }
-
         string[] parts = identity.Split(':');
-        FaceStage? stage = parts.Length >= 2 && parts[0] == DetectWord && parts[1].Length > 0 ? Detecting(parts[1]) : null;
-        foreach (string part in parts.Skip(2))
+        (FaceStage? stage, int settingsFrom) = parts[0] == NoneIdentity ? (new FaceStage(false, null), 1)
+            : parts.Length >= 2 && parts[0] == DetectWord && parts[1].Length > 0 ? (Detecting(parts[1]), 2)
+            : (null, 0);
+        foreach (string part in parts.Skip(settingsFrom))
         {
             int equals = part.IndexOf('=', StringComparison.Ordinal);
-            Setting? setting = equals > 0 ? Settings.FirstOrDefault(s => s.Key == part[..equals]) : null;
+            Setting? setting = equals > 0 ? Settings.FirstOrDefault(s => s.Key == part[..equals] && (stage?.Detects == true || s.OnWholeImages)) : null;
             stage = stage is null || setting is null ? null : setting.Read(stage, part[(equals + 1)..]);
         }
 
@@ -122,6 +120,9 @@ public sealed record FaceStage
     private static float? ParseFloat(string text) =>
         float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float value) ? value : null;
 
-    /// <summary>One <c>key=value</c> setting of a detecting stage: how it is written and how it is read back (null: invalid).</summary>
-    private sealed record Setting(string Key, Func<FaceStage, string> Format, Func<FaceStage, string, FaceStage?> Read);
+    /// <summary>
+    /// One <c>key=value</c> setting: how it is written (null: not written, the value of identities recorded before it),
+    /// how it is read back (null: invalid), and whether whole-image stages carry it too.
+    /// </summary>
+    private sealed record Setting(string Key, Func<FaceStage, string?> Format, Func<FaceStage, string, FaceStage?> Read, bool OnWholeImages = false);
 }

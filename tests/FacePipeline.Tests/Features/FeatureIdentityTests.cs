@@ -38,7 +38,7 @@ public sealed class FeatureIdentityTests
 
         FeatureIdentity identity = JsonSerializer.Deserialize<FeatureIdentity>(old, HeadFolder.JsonOptions)!;
 
-        Assert.Same(FaceStage.None, identity.FaceStage);
+        Assert.Equal(FaceStage.None, identity.FaceStage);
         Assert.Equal("none", identity.Backbone.Normalize);
         Assert.Equal(512, identity.FeatureLength);
     }
@@ -56,6 +56,7 @@ public sealed class FeatureIdentityTests
     [InlineData("detect:blazeface-front:sha256=ab:template=generic:pick=largest:min-score=0.5:flip=yes")]
     [InlineData("detect:blazeface-front:sha256=ab:template=generic:pick=smallest:min-score=0.5")]
     [InlineData("faces")]
+    [InlineData("none:sha256=ab")]
     public void A_face_stage_this_version_cannot_represent_is_refused_with_one_line(string recorded)
     {
         FacePipelineException error = Assert.Throws<FacePipelineException>(() => FaceStage.Parse(recorded, "part.parquet"));
