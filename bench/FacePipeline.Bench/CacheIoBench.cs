@@ -1,4 +1,4 @@
-using FacePipeline.Backbones;
+using FacePipeline.Features;
 using FacePipeline.FeatureCache;
 
 namespace FacePipeline.Bench;
@@ -18,7 +18,7 @@ internal static class CacheIoBench
     /// <param name="rows">Rows to write.</param>
     /// <param name="row">Feature vector of row <c>i</c> (may return shared arrays).</param>
     /// <param name="repeats">Timed repeats.</param>
-    public static async Task<CacheIoResult> Measure(string name, string folder, BackboneIdentity identity, int rows, Func<int, float[]> row, int repeats)
+    public static async Task<CacheIoResult> Measure(string name, string folder, FeatureIdentity identity, int rows, Func<int, float[]> row, int repeats)
     {
         double payloadMb = (double)rows * identity.FeatureLength * sizeof(float) / 1e6;
         long fileBytes = 0;
@@ -67,7 +67,7 @@ internal static class CacheIoBench
         return new CacheIoResult(name, rows, identity.FeatureLength, fileBytes, Stats.Of(write), Stats.Of(read), Stats.Of(verify));
     }
 
-    private static async Task Write(string folder, BackboneIdentity identity, int rows, Func<int, float[]> row)
+    private static async Task Write(string folder, FeatureIdentity identity, int rows, Func<int, float[]> row)
     {
         for (int start = 0, part = 0; start < rows; start += FeatureCacheSchema.PartRows, part++)
         {

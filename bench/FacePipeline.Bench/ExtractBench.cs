@@ -2,7 +2,9 @@ using System.Diagnostics;
 using FacePipeline.Backbones;
 using FacePipeline.Dataset;
 using FacePipeline.Extraction;
+using FacePipeline.Faces;
 using FacePipeline.FeatureCache;
+using FacePipeline.Features;
 using FacePipeline.Imaging;
 
 namespace FacePipeline.Bench;
@@ -121,7 +123,7 @@ internal static class ExtractBench
         float[][] rows = images.Select((_, i) => features.AsSpan(i % 32 * backbone.Identity.FeatureLength, backbone.Identity.FeatureLength).ToArray()).ToArray();
         Stats seconds = (await Stats.SecondsAsync(repeats, 1, async () =>
         {
-            await using FeatureCachePartWriter writer = await FeatureCachePartWriter.CreateAsync(Path.Combine(cache, "part.parquet"), backbone.Identity, ToolInfo.Version);
+            await using FeatureCachePartWriter writer = await FeatureCachePartWriter.CreateAsync(Path.Combine(cache, "part.parquet"), new FeatureIdentity(backbone.Identity, FaceStage.None), ToolInfo.Version);
             for (int i = 0; i < images.Count; i++)
             {
                 await writer.AddAsync(new FeatureRow(images[i].Path, images[i].Label ?? "x", images[i].Split, "0", rows[i]));

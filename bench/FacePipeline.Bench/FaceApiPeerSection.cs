@@ -118,7 +118,7 @@ internal sealed class FaceApiPeerSection(BenchOptions options, Action<string> sa
         {
             ["how"] = "Extract --manifest lfw-dev.csv --model mobilefacenet --faces detect --device cpu (defaults otherwise), fresh cache each run; "
                 + "1-NN on the cached vectors scaled to unit length (Euclidean distance then ranks as cosine); head: TrainHead (defaults) → Predict evaluate --split test",
-            ["backbone"] = reader.Identity?.Name,
+            ["backbone"] = reader.Identity?.Backbone.Name,
             ["rows_cached"] = reader.RowCount,
             ["no_face_train"] = images.Count(i => IsTrain(i) && VectorOf(i) is null),
             ["no_face_test"] = images.Count(i => !IsTrain(i) && VectorOf(i) is null),

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using FacePipeline.Backbones;
 using FacePipeline.Dataset;
+using FacePipeline.Faces;
+using FacePipeline.Features;
 using FacePipeline.Head;
 using FacePipeline.Prediction;
 
@@ -54,9 +56,11 @@ internal static class HeadBench
     }
 
     /// <summary>The identity recorded for synthetic features (no model file).</summary>
-    public static BackboneIdentity SyntheticIdentity(int featureLength) => featureLength == 25_088
-        ? new BackboneIdentity("synthetic-vgg16-shape", new string('0', 64), "synthetic", "224x224", [7, 7, 512])
-        : new BackboneIdentity("synthetic", new string('0', 64), "synthetic", "224x224", [featureLength]);
+    public static FeatureIdentity SyntheticIdentity(int featureLength) => new(
+        featureLength == 25_088
+            ? new BackboneIdentity("synthetic-vgg16-shape", new string('0', 64), "synthetic", "224x224", [7, 7, 512])
+            : new BackboneIdentity("synthetic", new string('0', 64), "synthetic", "224x224", [featureLength]),
+        FaceStage.None);
 
     /// <summary>Writes <paramref name="head"/> as a head folder, as TrainHead does.</summary>
     public static void WriteHead(string folder, TrainedHead head, TrainingSet data, TrainingOptions options, string cacheFolder)

@@ -194,7 +194,7 @@ public static class PredictCommand
 
     /// <summary>The face stage the head was trained with (null for whole images): Predict always uses the head's.</summary>
     private static FaceStageSession? OpenFaces(HeadClassifier classifier, Backbone backbone, DeviceSpec device) =>
-        FaceStageSession.OpenRecorded(classifier.Description.Backbone.FaceStage, FaceDetectorCatalog.Default(), backbone, device, out _);
+        FaceStageSession.OpenRecorded(classifier.Description.Features.FaceStage, FaceDetectorCatalog.Default(), backbone, device, out _);
 
     private static async Task<int> WritePredictionsAsync(PredictionRun run, int k, string? outPath, bool strict, CommandIo io, CancellationToken token)
     {

@@ -1,6 +1,8 @@
 using System.Globalization;
 using FacePipeline.Backbones;
+using FacePipeline.Faces;
 using FacePipeline.FeatureCache;
+using FacePipeline.Features;
 
 namespace FacePipeline.Fixtures;
 
@@ -13,16 +15,18 @@ namespace FacePipeline.Fixtures;
 public static class SyntheticFeatureCache
 {
     /// <summary>The identity recorded for synthetic features of <paramref name="featureLength"/> floats.</summary>
-    public static BackboneIdentity Identity(int featureLength) => featureLength == 25_088
-        ? new BackboneIdentity("synthetic-vgg16-shape", new string('0', 64), "synthetic", "224x224", [7, 7, 512])
-        : new BackboneIdentity("synthetic", new string('0', 64), "synthetic", "224x224", [featureLength]);
+    public static FeatureIdentity Identity(int featureLength) => new(
+        featureLength == 25_088
+            ? new BackboneIdentity("synthetic-vgg16-shape", new string('0', 64), "synthetic", "224x224", [7, 7, 512])
+            : new BackboneIdentity("synthetic", new string('0', 64), "synthetic", "224x224", [featureLength]),
+        FaceStage.None);
 
     /// <summary>Writes <paramref name="rows"/> rows into <paramref name="folder"/> (created).</summary>
     public static async Task WriteAsync(string folder, int rows, int featureLength, int classes, int seed, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(classes, 2);
         var random = new Random(seed);
-        BackboneIdentity identity = Identity(featureLength);
+        FeatureIdentity identity = Identity(featureLength);
         for (int start = 0, part = 0; start < rows; start += FeatureCacheSchema.PartRows, part++)
         {
             string path = Path.Combine(folder, string.Create(CultureInfo.InvariantCulture, $"part-synthetic-{part:D5}.parquet"));

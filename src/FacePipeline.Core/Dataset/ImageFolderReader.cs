@@ -20,13 +20,13 @@ public static class ImageFolderReader
     /// <param name="root">The image folder.</param>
     /// <param name="excludedFolder">A folder not to scan even when it lies inside <paramref name="root"/> (the output folder).</param>
     /// <param name="includeTopLevel">Also list the files directly in <paramref name="root"/>, without a label (prediction); otherwise they are left out (<see cref="TopLevelFiles"/>).</param>
-    /// <exception cref="ImageSetException">The folder is missing or has no labelled files.</exception>
+    /// <exception cref="FacePipelineException">The folder is missing or has no labelled files.</exception>
     public static IReadOnlyList<LabelledImage> Read(string root, string? excludedFolder = null, bool includeTopLevel = false)
     {
         string fullRoot = Path.GetFullPath(root);
         if (!Directory.Exists(fullRoot))
         {
-            throw new ImageSetException($"{root}: image folder not found");
+            throw new FacePipelineException($"{root}: image folder not found");
         }
 
         var visited = new HashSet<string>(StringComparer.Ordinal) { RealPath(fullRoot) };
@@ -48,7 +48,7 @@ public static class ImageFolderReader
                 string label = LabelRules.Normalize(Path.GetFileName(personFolder));
                 if (LabelRules.Problem(label) is string problem)
                 {
-                    throw new ImageSetException($"{personFolder}: {problem}; rename the folder");
+                    throw new FacePipelineException($"{personFolder}: {problem}; rename the folder");
                 }
 
                 AddFiles(fullRoot, personFolder, label, visited, images);
@@ -58,7 +58,7 @@ public static class ImageFolderReader
         if (images.Count == 0)
         {
             int loose = TopLevelFiles(fullRoot).Count;
-            throw new ImageSetException(loose == 0
+            throw new FacePipelineException(loose == 0
                 ? $"{root}: no images found (expected one sub-folder per person, named after the person)"
                 : $"{root}: no images in person folders, only {loose} file(s) at the top level, which have no label; put each person's images in a sub-folder named after the person");
         }

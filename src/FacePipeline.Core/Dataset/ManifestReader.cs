@@ -12,12 +12,12 @@ public static class ManifestReader
     /// <summary>Reads the manifest; the image set's root is the CSV's folder.</summary>
     /// <param name="csvPath">The manifest.</param>
     /// <param name="requireLabels">Whether an empty label is an error (training) or allowed (prediction).</param>
-    /// <exception cref="ImageSetException">Missing file, missing columns, empty path or label, or duplicated path; the message names the line.</exception>
+    /// <exception cref="FacePipelineException">Missing file, missing columns, empty path or label, or duplicated path; the message names the line.</exception>
     public static IReadOnlyList<LabelledImage> Read(string csvPath, bool requireLabels = true)
     {
         if (!File.Exists(csvPath))
         {
-            throw new ImageSetException($"{csvPath}: manifest not found");
+            throw new FacePipelineException($"{csvPath}: manifest not found");
         }
 
         string root = Path.GetDirectoryName(Path.GetFullPath(csvPath))!;
@@ -30,7 +30,7 @@ public static class ManifestReader
             IReadOnlyList<string> header = csv.Headers;
             if (!csv.TryGetFieldIndex("path", out int pathIndex) || !csv.TryGetFieldIndex("label", out int labelIndex))
             {
-                throw new ImageSetException($"{csvPath}: header is '{string.Join(',', header)}'; expected 'path,label[,split]'");
+                throw new FacePipelineException($"{csvPath}: header is '{string.Join(',', header)}'; expected 'path,label[,split]'");
             }
 
             int splitIndex = csv.TryGetFieldIndex("split", out int index) ? index : -1;
@@ -42,17 +42,17 @@ public static class ManifestReader
                 string? split = splitIndex >= 0 ? NullIfEmpty(csv.GetString(splitIndex)?.Trim()) : null;
                 if (path.Length == 0)
                 {
-                    throw new ImageSetException($"{csvPath}:{line}: empty path");
+                    throw new FacePipelineException($"{csvPath}:{line}: empty path");
                 }
 
                 if (requireLabels && label.Length == 0)
                 {
-                    throw new ImageSetException($"{csvPath}:{line}: empty label for '{path}'");
+                    throw new FacePipelineException($"{csvPath}:{line}: empty label for '{path}'");
                 }
 
                 if (LabelRules.Problem(label) is string problem)
                 {
-                    throw new ImageSetException($"{csvPath}:{line}: {problem}; rename the person");
+                    throw new FacePipelineException($"{csvPath}:{line}: {problem}; rename the person");
                 }
 
                 // One rule for the key and the file opened: a backslash separates folders (manifests made on Windows).
@@ -61,7 +61,7 @@ public static class ManifestReader
                 string relative = Path.IsPathRooted(portable) ? fullPath : portable;
                 if (!seen.TryAdd(fullPath, path))
                 {
-                    throw new ImageSetException(seen[fullPath] == path || !seen[fullPath].Contains('\\', StringComparison.Ordinal) && !path.Contains('\\', StringComparison.Ordinal)
+                    throw new FacePipelineException(seen[fullPath] == path || !seen[fullPath].Contains('\\', StringComparison.Ordinal) && !path.Contains('\\', StringComparison.Ordinal)
                         ? $"{csvPath}:{line}: '{path}' is listed twice"
                         : $"{csvPath}:{line}: '{path}' and '{seen[fullPath]}' name the same image (a backslash separates folders in a manifest); list it once");
                 }
@@ -71,12 +71,12 @@ public static class ManifestReader
         }
         catch (CsvFormatException error)
         {
-            throw new ImageSetException($"{csvPath}: not a valid CSV manifest ({error.Message.Split('\n')[0]})", error);
+            throw new FacePipelineException($"{csvPath}: not a valid CSV manifest ({error.Message.Split('\n')[0]})", error);
         }
 
         if (images.Count == 0)
         {
-            throw new ImageSetException($"{csvPath}: the manifest lists no images");
+            throw new FacePipelineException($"{csvPath}: the manifest lists no images");
         }
 
         return images;

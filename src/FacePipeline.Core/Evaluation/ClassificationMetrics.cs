@@ -1,3 +1,5 @@
+using FacePipeline.Dataset;
+
 namespace FacePipeline.Evaluation;
 
 /// <summary>

@@ -1,3 +1,5 @@
+using FacePipeline.Dataset;
+
 namespace FacePipeline.Evaluation;
 
 /// <summary>The result of <see cref="ClassificationMetrics.Compute"/>: overall, top-k and per-class metrics plus the confusion matrix.</summary>

@@ -51,7 +51,7 @@ public sealed class HeadEvaluation
     public int Count => truth.Count;
 
     /// <summary>Scores the rows of <paramref name="cacheFolder"/> (only <paramref name="split"/> when given).</summary>
-    /// <exception cref="HeadException">The cache comes from another backbone than the head's.</exception>
+    /// <exception cref="FacePipelineException">The cache comes from another backbone than the head's.</exception>
     public static async Task<HeadEvaluation> FromCacheAsync(HeadClassifier head, string cacheFolder, string? split, int topK, CancellationToken cancellationToken = default)
     {
         var evaluation = new HeadEvaluation(head, Path.GetFullPath(cacheFolder), split, topK);
@@ -184,7 +184,7 @@ public sealed class HeadEvaluation
                 ["val_accuracy"] = Head.Description.Metrics.ValAccuracy,
                 ["threshold_calibrated_on_strangers"] = Head.Description.Strangers is not null,
             },
-            ["backbone"] = Head.Description.Backbone,
+            ["backbone"] = Head.Description.Features,
             ["min_accuracy"] = bars.MinAccuracy,
             ["max_far"] = bars.MaxFar,
         };

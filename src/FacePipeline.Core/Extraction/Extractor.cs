@@ -4,6 +4,7 @@ using FacePipeline.Backbones;
 using FacePipeline.Dataset;
 using FacePipeline.Faces;
 using FacePipeline.FeatureCache;
+using FacePipeline.Features;
 using FacePipeline.Reporting;
 using FacePipeline.Storage;
 
@@ -28,7 +29,7 @@ public sealed class Extractor
     private readonly Backbone backbone;
     private readonly Func<BackboneSession> openSession;
     private readonly Func<FaceStageSession>? openFaces;
-    private BackboneIdentity identity;
+    private FeatureIdentity identity;
 
     /// <summary>Creates an extractor.</summary>
     /// <param name="backbone">The backbone whose features the cache holds.</param>
@@ -39,7 +40,7 @@ public sealed class Extractor
         this.backbone = backbone;
         this.openSession = openSession;
         this.openFaces = openFaces;
-        identity = backbone.Identity;
+        identity = new FeatureIdentity(backbone.Identity, FaceStage.None);
     }
 
     /// <summary>
@@ -48,11 +49,11 @@ public sealed class Extractor
     /// is committed (<see cref="RebuildManifest"/>). A cancelled run commits the rows computed so far as a part (a
     /// rebuild drops them: its old parts stay) and then throws <see cref="OperationCanceledException"/>.
     /// </summary>
-    /// <exception cref="FeatureCacheException">The cache was made by another backbone (and no rebuild was asked), a part cannot be read or fails its checksum, or another process writes this shard.</exception>
+    /// <exception cref="FacePipelineException">The cache was made by another backbone (and no rebuild was asked), a part cannot be read or fails its checksum, or another process writes this shard.</exception>
     public async Task<ExtractionSummary> RunAsync(ExtractionOptions options, IProgress<ExtractionProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1);
-        identity = backbone.Identity with { FaceStage = options.FaceStage.Identity };
+        identity = new FeatureIdentity(backbone.Identity, options.FaceStage);
         if (options.FaceStage.Detects && openFaces is null)
         {
             throw new ArgumentException("a detecting face stage needs a detector session opener", nameof(options));
@@ -60,7 +61,7 @@ public sealed class Extractor
 
         var clock = Stopwatch.StartNew();
         string folder = Path.GetFullPath(options.CacheFolder);
-        string prefix = options.Shard.PartPrefix;
+        string prefix = FeatureCacheLayout.PartPrefix(options.Shard);
         Directory.CreateDirectory(folder);
         using ShardLock held = ShardLock.Acquire(folder, prefix, options.Shard.ToString());
         RebuildManifest.Resolve(folder, prefix);
@@ -174,22 +175,15 @@ public sealed class Extractor
 
         List<FeatureCachePart> own = parts.Where(p => FeatureCacheLayout.IsPartOf(Path.GetFileName(p.FilePath), prefix)).ToList();
         FeatureCachePart? foreign = parts.FirstOrDefault(p => !p.Identity.Matches(identity));
-        if (foreign is not null && foreign.Identity.DiffersOnlyInFaceStage(identity))
+        if (foreign?.Identity.Compare(identity) is FeatureIdentityMismatch mismatch)
         {
-            string again = own.Contains(foreign)
-                ? $"pass --faces {(foreign.Identity.FaceStage == FaceStage.NoneIdentity ? "none" : "detect")} to keep it, --rebuild to recompute it, or use another --out folder"
-                : "rebuild every shard, or use another --out folder";
-            throw new FeatureCacheException(
-                $"{folder}: cache was made with face stage {FaceStage.ShortOf(foreign.Identity.FaceStage)} ({Path.GetFileName(foreign.FilePath)}), not {FaceStage.ShortOf(identity.FaceStage)}; {again}");
-        }
-
-        if (foreign is not null)
-        {
-            string remedy = own.Contains(foreign)
-                ? "use another --out folder, or --rebuild to recompute it with this backbone"
-                : "its parts belong to other shards: rebuild every shard, or use another --out folder";
-            throw new FeatureCacheException(
-                $"{folder}: cache was made by backbone {foreign.Identity} ({Path.GetFileName(foreign.FilePath)}), not {identity}; {remedy}");
+            string remedy = (own.Contains(foreign), mismatch.InFaceStage) switch
+            {
+                (true, true) => $"pass --faces {(foreign.Identity.FaceStage.Detects ? "detect" : "none")} to keep it, --rebuild to recompute it, or use another --out folder",
+                (true, false) => "use another --out folder, or --rebuild to recompute it with this backbone",
+                _ => "its parts belong to other shards: rebuild every shard, or use another --out folder",
+            };
+            throw new FacePipelineException(mismatch.Message(folder, $"cache part {Path.GetFileName(foreign.FilePath)} was", "this run", remedy));
         }
 
         return (parts, own, superseded);
@@ -207,7 +201,7 @@ public sealed class Extractor
             if (problem is not null)
             {
                 string shardOption = shard.Count == 1 ? string.Empty : $" --shard {shard}";
-                throw new FeatureCacheException($"{part.FilePath}: {problem}; re-run Extract{shardOption} with --rebuild to recompute this shard");
+                throw new FacePipelineException($"{part.FilePath}: {problem}; re-run Extract{shardOption} with --rebuild to recompute this shard");
             }
         }
     }
@@ -268,7 +262,7 @@ public sealed class Extractor
 
                 if (entry.Sha256 != row.Sha256)
                 {
-                    throw new FeatureCacheException(
+                    throw new FacePipelineException(
                         $"{part.FilePath}: holds {row.Path} with other bytes and belongs to another --shard layout; re-run Extract without --shard to update it");
                 }
 
@@ -436,14 +430,14 @@ public sealed class Extractor
     }
 
     /// <summary>Writes <see cref="FacesSheetFileName"/>: what this run fed the backbone, so a person checks the face stage at a glance.</summary>
-    private static void WriteSheet(string folder, BackboneIdentity identity, List<ContactSheetTile> crops, List<ContactSheetTile> noFaces)
+    private static void WriteSheet(string folder, FeatureIdentity identity, List<ContactSheetTile> crops, List<ContactSheetTile> noFaces)
     {
         if (crops.Count + noFaces.Count == 0)
         {
             return;
         }
 
-        string title = $"{identity.Name}, faces {FaceStage.ShortOf(identity.FaceStage)}: first {crops.Count} inputs as the backbone sees them"
+        string title = $"{identity.Backbone.Name}, faces {identity.FaceStage.Short}: first {crops.Count} inputs as the backbone sees them"
             + (noFaces.Count > 0 ? $", then {noFaces.Count} image(s) without a face" : string.Empty);
         byte[] png = ContactSheet.RenderPng(title, [.. crops, .. noFaces]);
         AtomicFile.Write(Path.Combine(folder, FacesSheetFileName), stream => stream.Write(png));

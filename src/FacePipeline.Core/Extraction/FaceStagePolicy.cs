@@ -41,7 +41,7 @@ public static class FaceStagePolicy
     /// <param name="catalog">Where detectors are found.</param>
     /// <param name="device">Where the sample's detection runs.</param>
     /// <param name="cancellationToken">Stops the sample.</param>
-    /// <exception cref="FaceDetectorException">The detector cannot be found or loaded.</exception>
+    /// <exception cref="FacePipelineException">The detector cannot be found or loaded.</exception>
     public static async Task<FaceStageChoice> ChooseAsync(
         FaceStageMode mode,
         string detectorName,
@@ -65,11 +65,10 @@ public static class FaceStagePolicy
             List<FeatureCachePart> parts = await FeatureCacheReader.ListPartsAsync(cacheFolder, null, cancellationToken);
             if (parts.Count > 0)
             {
-                string recorded = parts[0].Identity.FaceStage;
-                string? recordedDetector = FaceStage.DetectorNameOf(recorded);
-                return recordedDetector is null
+                FaceStage recorded = parts[0].Identity.FaceStage;
+                return recorded.DetectorName is null
                     ? new FaceStageChoice(FaceStage.None, null, "faces: auto keeps the cache's face stage none (whole images); --faces detect --rebuild to change it")
-                    : Detecting(catalog.Resolve(recordedDetector), backbone, $"faces: auto keeps the cache's face stage {FaceStage.ShortOf(recorded)}; --faces none --rebuild to change it");
+                    : Detecting(catalog.Resolve(recorded.DetectorName), backbone, $"faces: auto keeps the cache's face stage {recorded.Short}; --faces none --rebuild to change it");
             }
         }
 

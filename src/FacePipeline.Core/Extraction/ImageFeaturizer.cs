@@ -4,6 +4,7 @@ using FacePipeline.Backbones;
 using FacePipeline.Dataset;
 using FacePipeline.Faces;
 using FacePipeline.FeatureCache;
+using FacePipeline.Features;
 using FacePipeline.Imaging;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
@@ -33,11 +34,11 @@ public sealed class ImageFeaturizer
         ArgumentNullException.ThrowIfNull(session);
         this.session = session;
         this.faces = faces;
-        Identity = session.Backbone.Identity with { FaceStage = faces?.Stage.Identity ?? FaceStage.NoneIdentity };
+        Identity = new FeatureIdentity(session.Backbone.Identity, faces?.Stage ?? FaceStage.None);
     }
 
     /// <summary>The identity of the features this featurizer makes: the backbone's and the face stage's.</summary>
-    public BackboneIdentity Identity { get; }
+    public FeatureIdentity Identity { get; }
 
     /// <summary>Featurizes <paramref name="images"/>.</summary>
     /// <param name="images">Images, each with the SHA-256 its bytes must still have (or null to accept any bytes).</param>

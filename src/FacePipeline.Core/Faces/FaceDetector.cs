@@ -32,7 +32,7 @@ public sealed class FaceDetector
     public string Name => Description.Name;
 
     /// <summary>Loads the description at <paramref name="descriptionPath"/>, checks its model exists and hashes it.</summary>
-    /// <exception cref="FaceDetectorException">Description or model missing or invalid.</exception>
+    /// <exception cref="FacePipelineException">Description or model missing or invalid.</exception>
     public static FaceDetector Load(string descriptionPath)
     {
         string fullPath = Path.GetFullPath(descriptionPath);
@@ -40,7 +40,7 @@ public sealed class FaceDetector
         string modelPath = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(fullPath)!, description.Model));
         if (!File.Exists(modelPath))
         {
-            throw new FaceDetectorException($"{modelPath}: face detector model not found (named by {fullPath})");
+            throw new FacePipelineException($"{modelPath}: face detector model not found (named by {fullPath})");
         }
 
         return new FaceDetector(description, fullPath, modelPath, ContentHash.OfFile(modelPath));

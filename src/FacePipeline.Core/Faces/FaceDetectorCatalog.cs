@@ -36,13 +36,13 @@ public sealed class FaceDetectorCatalog
     public static FaceDetectorCatalog Default() => new(BackboneCatalog.DefaultFolders());
 
     /// <summary>Resolves a detector given by known name, description path or model path.</summary>
-    /// <exception cref="FaceDetectorException">Nothing usable found; the message says what to do.</exception>
+    /// <exception cref="FacePipelineException">Nothing usable found; the message says what to do.</exception>
     public FaceDetector Resolve(string detector)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(detector);
         if (detector.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
         {
-            return File.Exists(detector) ? FaceDetector.Load(detector) : throw new FaceDetectorException($"{detector}: face detector description not found");
+            return File.Exists(detector) ? FaceDetector.Load(detector) : throw new FacePipelineException($"{detector}: face detector description not found");
         }
 
         if (detector.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
@@ -50,7 +50,7 @@ public sealed class FaceDetectorCatalog
             string description = Path.ChangeExtension(detector, ".json");
             if (!File.Exists(detector) || !File.Exists(description))
             {
-                throw new FaceDetectorException($"{detector}: model or its description {Path.GetFileName(description)} not found; write one (see models/README.md)");
+                throw new FacePipelineException($"{detector}: model or its description {Path.GetFileName(description)} not found; write one (see models/README.md)");
             }
 
             return FaceDetector.Load(description);
@@ -65,7 +65,7 @@ public sealed class FaceDetectorCatalog
             }
         }
 
-        throw new FaceDetectorException(
+        throw new FacePipelineException(
             $"{detector}: no such face detector in {string.Join(", ", folders)}; known names: {string.Join(", ", KnownNames)}, or pass a path to a .json description");
     }
 }

@@ -47,7 +47,7 @@ public sealed record FaceDetectorDescription
     public NmsSpec Nms { get; init; } = new();
 
     /// <summary>Reads and checks a description file.</summary>
-    /// <exception cref="FaceDetectorException">The file is missing, not valid JSON or incomplete.</exception>
+    /// <exception cref="FacePipelineException">The file is missing, not valid JSON or incomplete.</exception>
     public static FaceDetectorDescription Load(string jsonPath)
     {
         FaceDetectorDescription? description;
@@ -57,16 +57,16 @@ public sealed record FaceDetectorDescription
         }
         catch (JsonException error)
         {
-            throw new FaceDetectorException($"{jsonPath}: not a valid face detector description ({error.Message})");
+            throw new FacePipelineException($"{jsonPath}: not a valid face detector description ({error.Message})");
         }
         catch (IOException error)
         {
-            throw new FaceDetectorException($"{jsonPath}: cannot read face detector description ({error.Message})");
+            throw new FacePipelineException($"{jsonPath}: cannot read face detector description ({error.Message})");
         }
 
         if (description is null)
         {
-            throw new FaceDetectorException($"{jsonPath}: empty face detector description");
+            throw new FacePipelineException($"{jsonPath}: empty face detector description");
         }
 
         description.Validate(jsonPath);
@@ -77,28 +77,28 @@ public sealed record FaceDetectorDescription
     {
         if (Input.Width <= 0 || Input.Height <= 0)
         {
-            throw new FaceDetectorException($"{jsonPath}: input.width and input.height must be positive");
+            throw new FacePipelineException($"{jsonPath}: input.width and input.height must be positive");
         }
 
         if (Outputs.Scores.Count == 0 || Outputs.Boxes.Count != Outputs.Scores.Count)
         {
-            throw new FaceDetectorException($"{jsonPath}: outputs.scores and outputs.boxes must name the same number of tensors");
+            throw new FacePipelineException($"{jsonPath}: outputs.scores and outputs.boxes must name the same number of tensors");
         }
 
         if (Kind == FaceDetectorKind.Yunet
             && (Strides.Count != Outputs.Scores.Count || Outputs.Objectness.Count != Strides.Count || Outputs.Keypoints.Count != Strides.Count))
         {
-            throw new FaceDetectorException($"{jsonPath}: a yunet detector needs one stride and one scores/objectness/boxes/keypoints output per level");
+            throw new FacePipelineException($"{jsonPath}: a yunet detector needs one stride and one scores/objectness/boxes/keypoints output per level");
         }
 
         if (Kind == FaceDetectorKind.Blazeface && (Anchors is null || BoxDecoding is null))
         {
-            throw new FaceDetectorException($"{jsonPath}: a blazeface detector needs anchors and box_decoding");
+            throw new FacePipelineException($"{jsonPath}: a blazeface detector needs anchors and box_decoding");
         }
 
         if (ScoreThreshold is < 0 or > 1 || Nms.IouThreshold is < 0 or > 1)
         {
-            throw new FaceDetectorException($"{jsonPath}: score_threshold and nms.iou_threshold must lie in [0, 1]");
+            throw new FacePipelineException($"{jsonPath}: score_threshold and nms.iou_threshold must lie in [0, 1]");
         }
     }
 

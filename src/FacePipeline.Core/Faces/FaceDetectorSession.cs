@@ -28,13 +28,13 @@ public sealed class FaceDetectorSession : IDisposable
         inputName = d.Input.Name ?? session.InputMetadata.Keys.Single();
         if (!session.InputMetadata.TryGetValue(inputName, out NodeMetadata? input))
         {
-            throw new FaceDetectorException($"{detector.ModelPath}: no input named '{inputName}' (model inputs: {string.Join(", ", session.InputMetadata.Keys)})");
+            throw new FacePipelineException($"{detector.ModelPath}: no input named '{inputName}' (model inputs: {string.Join(", ", session.InputMetadata.Keys)})");
         }
 
         int[] expected = d.Input.Layout == TensorLayout.Nchw ? [3, d.Input.Height, d.Input.Width] : [d.Input.Height, d.Input.Width, 3];
         if (input.Dimensions.Length != 4 || !input.Dimensions.Skip(1).Zip(expected).All(pair => pair.First <= 0 || pair.First == pair.Second))
         {
-            throw new FaceDetectorException(
+            throw new FacePipelineException(
                 $"{detector.ModelPath}: input shape [{string.Join(',', input.Dimensions)}] does not match the description ({d.Input.Layout}, {d.Input.Width}x{d.Input.Height}x3)");
         }
 
@@ -42,7 +42,7 @@ public sealed class FaceDetectorSession : IDisposable
         string? missing = outputNames.FirstOrDefault(name => !session.OutputMetadata.ContainsKey(name));
         if (missing is not null)
         {
-            throw new FaceDetectorException($"{detector.ModelPath}: no output named '{missing}' (model outputs: {string.Join(", ", session.OutputMetadata.Keys)})");
+            throw new FacePipelineException($"{detector.ModelPath}: no output named '{missing}' (model outputs: {string.Join(", ", session.OutputMetadata.Keys)})");
         }
 
         anchors = d.Anchors is null ? [] : SsdAnchorGenerator.Generate(d.Anchors);
@@ -59,7 +59,7 @@ public sealed class FaceDetectorSession : IDisposable
     /// <param name="device">Requested device.</param>
     /// <param name="intraOpThreads">ONNX Runtime threads per operator; give the detector part of the cores when a backbone runs beside it.</param>
     /// <param name="notice">Set to a line for people when <c>auto</c> fell back to the CPU.</param>
-    /// <exception cref="FaceDetectorException">The model cannot be loaded or does not match its description.</exception>
+    /// <exception cref="FacePipelineException">The model cannot be loaded or does not match its description.</exception>
     /// <exception cref="BackboneException">CUDA was required and is unavailable.</exception>
     public static FaceDetectorSession Open(FaceDetector detector, DeviceSpec device, int intraOpThreads, out string? notice)
     {
@@ -72,7 +72,7 @@ public sealed class FaceDetectorSession : IDisposable
         }
         catch (OnnxRuntimeException error)
         {
-            throw new FaceDetectorException($"{detector.ModelPath}: ONNX Runtime cannot load the model ({OnnxSessionOptions.FirstLine(error.Message)})", error);
+            throw new FacePipelineException($"{detector.ModelPath}: ONNX Runtime cannot load the model ({OnnxSessionOptions.FirstLine(error.Message)})", error);
         }
 
         try

@@ -33,7 +33,7 @@ public sealed class FaceStageSession : IDisposable
     public string Device => session.Device;
 
     /// <summary>Opens the detecting stage of <paramref name="detector"/> for <paramref name="backbone"/>.</summary>
-    /// <exception cref="FaceDetectorException">The detector model cannot be loaded.</exception>
+    /// <exception cref="FacePipelineException">The detector model cannot be loaded.</exception>
     public static FaceStageSession Open(FaceDetector detector, Backbone backbone, DeviceSpec device, out string? notice)
     {
         ArgumentNullException.ThrowIfNull(backbone);
@@ -44,26 +44,26 @@ public sealed class FaceStageSession : IDisposable
     }
 
     /// <summary>
-    /// Opens the stage recorded as <paramref name="identity"/> (a head's or a cache's), or returns null for <c>none</c>;
+    /// Opens the stage <paramref name="recorded"/> (a head's or a cache's), or returns null for <see cref="FaceStage.None"/>;
     /// the detector found under its name must be the recorded one.
     /// </summary>
-    /// <exception cref="FaceDetectorException">The detector is missing or its model differs from the recorded one.</exception>
-    public static FaceStageSession? OpenRecorded(string identity, FaceDetectorCatalog catalog, Backbone backbone, DeviceSpec device, out string? notice)
+    /// <exception cref="FacePipelineException">The detector is missing or its model differs from the recorded one.</exception>
+    public static FaceStageSession? OpenRecorded(FaceStage recorded, FaceDetectorCatalog catalog, Backbone backbone, DeviceSpec device, out string? notice)
     {
+        ArgumentNullException.ThrowIfNull(recorded);
         ArgumentNullException.ThrowIfNull(catalog);
         notice = null;
-        string? name = FaceStage.DetectorNameOf(identity);
-        if (name is null)
+        if (recorded.DetectorName is null)
         {
             return null;
         }
 
-        FaceDetector detector = catalog.Resolve(name);
+        FaceDetector detector = catalog.Resolve(recorded.DetectorName);
         FaceStage stage = FaceStage.Detect(detector, backbone);
-        if (stage.Identity != identity)
+        if (stage != recorded)
         {
-            throw new FaceDetectorException(
-                $"{detector.ModelPath}: face stage is {stage.Identity}, but the features were made with {identity}; put the detector it names back into models/faces");
+            throw new FacePipelineException(
+                $"{detector.ModelPath}: face stage is {stage}, but the features were made with {recorded}; put the detector it names back into models/faces");
         }
 
         return Open(detector, backbone, device, out notice);

@@ -4,8 +4,8 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using CsvHelper;
-using FacePipeline.Backbones;
 using FacePipeline.Dataset;
+using FacePipeline.Features;
 using Parquet;
 
 namespace FacePipeline.FeatureCache;
@@ -22,19 +22,19 @@ public static partial class CacheVerifier
     /// <param name="folder">The cache folder.</param>
     /// <param name="input">The image set the cache should cover exactly (hashed again, as Extract does); null to check the cache alone.</param>
     /// <param name="cancellationToken">Stops the check.</param>
-    /// <exception cref="FeatureCacheException">The folder does not exist.</exception>
+    /// <exception cref="FacePipelineException">The folder does not exist.</exception>
     public static async Task<CacheVerification> VerifyAsync(string folder, IReadOnlyList<LabelledImage>? input, CancellationToken cancellationToken = default)
     {
         if (!Directory.Exists(folder))
         {
-            throw new FeatureCacheException($"{folder}: feature cache not found; run Extract first");
+            throw new FacePipelineException($"{folder}: feature cache not found; run Extract first");
         }
 
         var clock = Stopwatch.StartNew();
         var problems = new List<CacheProblem>();
         string[] files = [.. FeatureCacheLayout.VisiblePartFiles(folder)];
 
-        var parts = new List<(string Name, BackboneIdentity Identity, long Rows)>();
+        var parts = new List<(string Name, FeatureIdentity Identity, long Rows)>();
         var holders = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         var cached = new Dictionary<string, (FeatureRow Row, string Part)>(StringComparer.Ordinal);
         long bytes = 0;
@@ -113,12 +113,12 @@ public static partial class CacheVerifier
             : $"data checksum mismatch (SHA-256 of its pages is {actual[..12]}…, recorded {recorded[..Math.Min(12, recorded.Length)]}…): the file is corrupt";
     }
 
-    private sealed record PartCheck(string? Problem, BackboneIdentity? Identity, List<FeatureRow> Rows, bool HasChecksum);
+    private sealed record PartCheck(string? Problem, FeatureIdentity? Identity, List<FeatureRow> Rows, bool HasChecksum);
 
     /// <summary>Hashes the part's bytes before its footer against its recorded checksum, then decodes every column of every row group.</summary>
     private static async Task<PartCheck> CheckPartAsync(string file, CancellationToken cancellationToken)
     {
-        BackboneIdentity identity;
+        FeatureIdentity identity;
         string? recorded;
         long dataBytes;
         try
@@ -170,7 +170,7 @@ public static partial class CacheVerifier
     /// argument errors from its decompressors and Thrift reader): each of them means "this file is damaged" here.
     /// </summary>
     private static bool IsCorruption(Exception error) =>
-        error is FeatureCacheException or ParquetException or IOException or InvalidDataException or ArgumentException
+        error is FacePipelineException or ParquetException or IOException or InvalidDataException or ArgumentException
             or IndexOutOfRangeException or InvalidOperationException or OverflowException or NotSupportedException
             or FormatException or InvalidCastException or NullReferenceException;
 
@@ -212,11 +212,11 @@ public static partial class CacheVerifier
         return Convert.ToHexStringLower(hash.GetCurrentHash());
     }
 
-    /// <summary>Parts whose identity is not the one most rows have (by the identity's own <see cref="BackboneIdentity.Matches"/>).</summary>
-    private static IEnumerable<CacheProblem> IdentityProblems(List<(string Name, BackboneIdentity Identity, long Rows)> parts)
+    /// <summary>Parts whose identity is not the one most rows have (by <see cref="FeatureIdentity.Compare"/>).</summary>
+    private static IEnumerable<CacheProblem> IdentityProblems(List<(string Name, FeatureIdentity Identity, long Rows)> parts)
     {
-        var groups = new List<(BackboneIdentity Identity, long Rows, List<string> Parts)>();
-        foreach ((string name, BackboneIdentity identity, long rows) in parts)
+        var groups = new List<(FeatureIdentity Identity, long Rows, List<string> Parts)>();
+        foreach ((string name, FeatureIdentity identity, long rows) in parts)
         {
             int index = groups.FindIndex(g => g.Identity.Matches(identity));
             if (index < 0)
@@ -237,10 +237,11 @@ public static partial class CacheVerifier
         var main = groups.OrderByDescending(g => g.Rows).ThenBy(g => g.Parts[0], StringComparer.Ordinal).First();
         foreach (var group in groups.Where(g => !ReferenceEquals(g.Parts, main.Parts)))
         {
+            FeatureIdentityMismatch mismatch = group.Identity.Compare(main.Identity)!;
             foreach (string name in group.Parts)
             {
-                yield return new CacheProblem(name,
-                    $"made by backbone {group.Identity}, the cache's other {main.Parts.Count} part(s) by {main.Identity}; delete it or re-extract its shard with the cache's backbone");
+                yield return new CacheProblem(name, mismatch.Problem(
+                    string.Empty, $"the cache's other {main.Parts.Count} part(s)", $"delete it or re-extract its shard with the cache's {mismatch.Aspect}"));
             }
         }
     }
@@ -265,12 +266,12 @@ public static partial class CacheVerifier
             for (int index = 0; index < count; index++)
             {
                 var shard = new ShardSpec(index, count);
-                bool hasPart = files.Any(f => Path.GetFileName(f).StartsWith(shard.PartPrefix, StringComparison.Ordinal));
+                bool hasPart = files.Any(f => Path.GetFileName(f).StartsWith(FeatureCacheLayout.PartPrefix(shard), StringComparison.Ordinal));
                 bool ran = File.Exists(Path.Combine(folder, FeatureCacheLayout.ErrorsFileNameOf(shard)));
                 if (!hasPart && !ran)
                 {
                     yield return new CacheProblem($"shard {shard}",
-                        $"never ran (no {shard.PartPrefix}*.parquet, no {FeatureCacheLayout.ErrorsFileNameOf(shard)}); run Extract --shard {shard}");
+                        $"never ran (no {FeatureCacheLayout.PartPrefix(shard)}*.parquet, no {FeatureCacheLayout.ErrorsFileNameOf(shard)}); run Extract --shard {shard}");
                 }
             }
         }

@@ -1,4 +1,4 @@
-using FacePipeline.Backbones;
+using FacePipeline.Features;
 using FacePipeline.Storage;
 using Parquet;
 using Parquet.Schema;
@@ -36,7 +36,7 @@ public sealed class FeatureCachePartWriter : IAsyncDisposable
     public int RowCount { get; private set; }
 
     /// <summary>Starts a part that will be committed as <paramref name="finalPath"/>.</summary>
-    public static async Task<FeatureCachePartWriter> CreateAsync(string finalPath, BackboneIdentity backbone, string toolVersion, CancellationToken cancellationToken = default)
+    public static async Task<FeatureCachePartWriter> CreateAsync(string finalPath, FeatureIdentity features, string toolVersion, CancellationToken cancellationToken = default)
     {
         string folder = Path.GetDirectoryName(Path.GetFullPath(finalPath))!;
         Directory.CreateDirectory(folder);
@@ -44,8 +44,8 @@ public sealed class FeatureCachePartWriter : IAsyncDisposable
         var stream = new FileStream(temporaryPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
         var hashing = new HashingWriteStream(stream);
         ParquetWriter writer = await ParquetWriter.CreateAsync(FeatureCacheSchema.Schema, hashing, cancellationToken: cancellationToken);
-        writer.CustomMetadata = FeatureCacheSchema.Metadata(backbone, toolVersion);
-        return new FeatureCachePartWriter(finalPath, temporaryPath, backbone.FeatureLength, stream, hashing, writer);
+        writer.CustomMetadata = FeatureCacheSchema.Metadata(features, toolVersion);
+        return new FeatureCachePartWriter(finalPath, temporaryPath, features.FeatureLength, stream, hashing, writer);
     }
 
     /// <summary>Adds a row; a full row group is written out.</summary>
@@ -53,7 +53,7 @@ public sealed class FeatureCachePartWriter : IAsyncDisposable
     {
         if (row.Features.Length != featureLength)
         {
-            throw new FeatureCacheException($"{row.Path}: feature vector has {row.Features.Length} values, the cache holds {featureLength}");
+            throw new FacePipelineException($"{row.Path}: feature vector has {row.Features.Length} values, the cache holds {featureLength}");
         }
 
         pending.Add(row);

@@ -1,13 +1,14 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using FacePipeline.Dataset;
+using FacePipeline.Features;
 using Parquet;
 using Parquet.Schema;
 
 namespace FacePipeline.FeatureCache;
 
 /// <summary>
-/// Reads a feature cache folder: every visible <c>*.parquet</c> part, checked to come from one backbone. Rows stream
+/// Reads a feature cache folder: every visible <c>*.parquet</c> part, checked to come from one backbone and face stage. Rows stream
 /// one row group at a time.
 /// </summary>
 public sealed class FeatureCacheReader
@@ -28,31 +29,27 @@ public sealed class FeatureCacheReader
     public long RowCount => Parts.Sum(p => p.RowCount);
 
     /// <summary>The backbone identity shared by all parts; null for an empty cache.</summary>
-    public Backbones.BackboneIdentity? Identity => Parts.Count > 0 ? Parts[0].Identity : null;
+    public FeatureIdentity? Identity => Parts.Count > 0 ? Parts[0].Identity : null;
 
     /// <summary>Opens the cache and reads each part's metadata (not its rows).</summary>
     /// <param name="folder">Cache folder.</param>
     /// <param name="cancellationToken">Stops reading.</param>
-    /// <exception cref="FeatureCacheException">Missing folder, unreadable part, or parts from different backbones.</exception>
+    /// <exception cref="FacePipelineException">Missing folder, unreadable part, or parts of different feature identities.</exception>
     public static async Task<FeatureCacheReader> OpenAsync(string folder, CancellationToken cancellationToken = default)
     {
         if (!Directory.Exists(folder))
         {
-            throw new FeatureCacheException($"{folder}: feature cache not found; run Extract first");
+            throw new FacePipelineException($"{folder}: feature cache not found; run Extract first");
         }
 
         List<FeatureCachePart> parts = await ListPartsAsync(folder, null, cancellationToken);
-        FeatureCachePart? odd = parts.FirstOrDefault(p => !p.Identity.Matches(parts[0].Identity));
-        if (odd is not null && odd.Identity.DiffersOnlyInFaceStage(parts[0].Identity))
+        foreach (FeatureCachePart part in parts)
         {
-            throw new FeatureCacheException(
-                $"{odd.FilePath}: made with face stage {Faces.FaceStage.ShortOf(odd.Identity.FaceStage)}, but {Path.GetFileName(parts[0].FilePath)} with {Faces.FaceStage.ShortOf(parts[0].Identity.FaceStage)}; a cache holds one face stage's features (re-run Extract with --rebuild)");
-        }
-
-        if (odd is not null)
-        {
-            throw new FeatureCacheException(
-                $"{odd.FilePath}: made by backbone {odd.Identity}, but {Path.GetFileName(parts[0].FilePath)} by {parts[0].Identity}; a cache holds one backbone's features (re-run Extract with --rebuild)");
+            if (part.Identity.Compare(parts[0].Identity) is FeatureIdentityMismatch mismatch)
+            {
+                throw new FacePipelineException(mismatch.Message(
+                    part.FilePath, string.Empty, Path.GetFileName(parts[0].FilePath), $"a cache holds one {mismatch.Aspect}'s features (re-run Extract with --rebuild)"));
+            }
         }
 
         return new FeatureCacheReader(folder, parts);
@@ -126,7 +123,7 @@ public sealed class FeatureCacheReader
     }
 
     /// <summary>Reads row group <paramref name="groupIndex"/> of one part (the streaming trainer visits groups in any order).</summary>
-    /// <exception cref="FeatureCacheException">Damaged data, a missing key, vectors of the wrong length or a non-finite feature.</exception>
+    /// <exception cref="FacePipelineException">Damaged data, a missing key, vectors of the wrong length or a non-finite feature.</exception>
     public static async Task<FeatureRowGroup> ReadRowGroupAsync(FeatureCachePart part, int groupIndex, bool includeFeatures, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(part);
@@ -134,7 +131,7 @@ public sealed class FeatureCacheReader
         await using ParquetReader reader = await OpenParquetAsync(stream, part.FilePath, cancellationToken);
         if (groupIndex < 0 || groupIndex >= reader.RowGroupCount)
         {
-            throw new FeatureCacheException($"{part.FilePath}: has {reader.RowGroupCount} row groups, not {groupIndex + 1}; the part changed while reading it, re-run the command");
+            throw new FacePipelineException($"{part.FilePath}: has {reader.RowGroupCount} row groups, not {groupIndex + 1}; the part changed while reading it, re-run the command");
         }
 
         long firstRow = 0;
@@ -159,7 +156,7 @@ public sealed class FeatureCacheReader
     {
         DataField[] fields = reader.Schema.GetDataFields();
         DataField Field(string name) => fields.FirstOrDefault(f => f.Path.ToString().StartsWith(name, StringComparison.Ordinal))
-            ?? throw new FeatureCacheException($"{part.FilePath}: column '{name}' missing");
+            ?? throw new FacePipelineException($"{part.FilePath}: column '{name}' missing");
 
         using ParquetRowGroupReader group = reader.OpenRowGroupReader(g);
         int rows = checked((int)group.RowCount);
@@ -175,14 +172,14 @@ public sealed class FeatureCacheReader
         {
             if (paths[i] is null || labels[i] is null || hashes[i] is null)
             {
-                throw new FeatureCacheException($"{part.FilePath}: row {firstRow + i} has no {(paths[i] is null ? "path" : labels[i] is null ? "label" : "sha256")}; delete the part and re-run Extract");
+                throw new FacePipelineException($"{part.FilePath}: row {firstRow + i} has no {(paths[i] is null ? "path" : labels[i] is null ? "label" : "sha256")}; delete the part and re-run Extract");
             }
 
             // Caches written before labels were normalised may hold NFD labels: they read as the NFC person.
             labels[i] = LabelRules.Normalize(labels[i]!);
             if (LabelRules.Problem(labels[i]!) is string problem)
             {
-                throw new FeatureCacheException($"{part.FilePath}: row {firstRow + i}: {problem}; rename the person and re-run Extract into a new --out");
+                throw new FacePipelineException($"{part.FilePath}: row {firstRow + i}: {problem}; rename the person and re-run Extract into a new --out");
             }
         }
 
@@ -249,7 +246,7 @@ public sealed class FeatureCacheReader
             catch (ArgumentException error)
             {
                 // More values than rows × length: Parquet.Net refuses to overflow the buffers.
-                throw new FeatureCacheException(InconsistentLength(part.FilePath, featureLength), error);
+                throw new FacePipelineException(InconsistentLength(part.FilePath, featureLength), error);
             }
         });
 
@@ -275,7 +272,7 @@ public sealed class FeatureCacheReader
         }
         catch (ArgumentException error)
         {
-            throw new FeatureCacheException($"{file}: damaged face landmarks (more than {MaxLandmarkValues} values in a row); delete the part and re-run Extract", error);
+            throw new FacePipelineException($"{file}: damaged face landmarks (more than {MaxLandmarkValues} values in a row); delete the part and re-run Extract", error);
         }
 
         int row = -1;
@@ -287,7 +284,7 @@ public sealed class FeatureCacheReader
                 row++;
                 if (row >= rows)
                 {
-                    throw new FeatureCacheException($"{file}: damaged face landmarks (more lists than rows); delete the part and re-run Extract");
+                    throw new FacePipelineException($"{file}: damaged face landmarks (more lists than rows); delete the part and re-run Extract");
                 }
 
                 landmarks[row] = definition[k] == 0 ? null : [];
@@ -312,9 +309,9 @@ public sealed class FeatureCacheReader
         {
             await read();
         }
-        catch (Exception error) when (error is not (FeatureCacheException or OperationCanceledException or OutOfMemoryException))
+        catch (Exception error) when (error is not (FacePipelineException or OperationCanceledException or OutOfMemoryException))
         {
-            throw new FeatureCacheException($"{file}: damaged Parquet data ({error.Message.TrimEnd('.')}); delete the part and re-run Extract", error);
+            throw new FacePipelineException($"{file}: damaged Parquet data ({error.Message.TrimEnd('.')}); delete the part and re-run Extract", error);
         }
     }
 
@@ -326,19 +323,19 @@ public sealed class FeatureCacheReader
             if (!float.IsFinite(values[k]))
             {
                 int row = k / featureLength;
-                throw new FeatureCacheException(string.Create(CultureInfo.InvariantCulture,
+                throw new FacePipelineException(string.Create(CultureInfo.InvariantCulture,
                     $"{file}: row {firstRow + row} ({paths[row]}) holds a non-finite feature ({values[k]} at index {k % featureLength}); delete the part and re-run Extract"));
             }
         }
     }
 
     /// <summary>Reads one part's metadata (identity, row count), not its rows.</summary>
-    /// <exception cref="FeatureCacheException">The part cannot be read.</exception>
+    /// <exception cref="FacePipelineException">The part cannot be read.</exception>
     public static async Task<FeatureCachePart> ReadPartAsync(string file, CancellationToken cancellationToken = default)
     {
         using FileStream stream = File.OpenRead(file);
         await using ParquetReader reader = await OpenParquetAsync(stream, file, cancellationToken);
-        Backbones.BackboneIdentity identity = FeatureCacheSchema.ReadIdentity(reader.CustomMetadata, file);
+        FeatureIdentity identity = FeatureCacheSchema.ReadIdentity(reader.CustomMetadata, file);
         var groupRows = new int[reader.RowGroupCount];
         for (int g = 0; g < reader.RowGroupCount; g++)
         {
@@ -358,7 +355,7 @@ public sealed class FeatureCacheReader
         catch (Exception error) when (error is not (OperationCanceledException or OutOfMemoryException))
         {
             // A damaged footer throws Thrift, range or format errors of many types: all of them are this file's problem.
-            throw new FeatureCacheException($"{file}: not a readable Parquet file ({error.Message}); delete it or re-run Extract with --rebuild", error);
+            throw new FacePipelineException($"{file}: not a readable Parquet file ({error.Message}); delete it or re-run Extract with --rebuild", error);
         }
     }
 
@@ -370,7 +367,7 @@ public sealed class FeatureCacheReader
             int start = i * featureLength;
             if (repetition[start] != 0 || (featureLength > 1 && repetition[start + featureLength - 1] != 1))
             {
-                throw new FeatureCacheException(InconsistentLength(file, featureLength));
+                throw new FacePipelineException(InconsistentLength(file, featureLength));
             }
         }
     }

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using FacePipeline.Backbones;
+using FacePipeline.Faces;
+using FacePipeline.Features;
 using Parquet.Schema;
 
 namespace FacePipeline.FeatureCache;
@@ -67,7 +69,7 @@ public static class FeatureCacheSchema
     /// </summary>
     public const string DataSha256Key = Prefix + "data_sha256";
 
-    /// <summary>Metadata key: the face stage's identity (<see cref="Faces.FaceStage.Identity"/>); parts without it are stage <c>none</c>.</summary>
+    /// <summary>Metadata key: the face stage's identity (<see cref="FaceStage.Identity"/>); parts without it are stage <c>none</c>.</summary>
     public const string FaceStageKey = Prefix + "face_stage";
 
     /// <summary>
@@ -88,40 +90,47 @@ public static class FeatureCacheSchema
         new DataField<float?>(FaceScoreColumn, true));
 
     /// <summary>The key-value metadata written into every part file.</summary>
-    public static Dictionary<string, string> Metadata(BackboneIdentity backbone, string toolVersion) => new()
+    public static Dictionary<string, string> Metadata(FeatureIdentity features, string toolVersion)
     {
-        [Prefix + "format_version"] = FormatVersion,
-        [Prefix + "tool_version"] = toolVersion,
-        [Prefix + "backbone.name"] = backbone.Name,
-        [Prefix + "backbone.model_sha256"] = backbone.ModelSha256,
-        [Prefix + "backbone.preprocessing"] = backbone.Preprocessing,
-        [Prefix + "backbone.input_size"] = backbone.InputSize,
-        [Prefix + "backbone.feature_shape"] = JsonSerializer.Serialize(backbone.FeatureShape),
-        [Prefix + "backbone.normalize"] = backbone.Normalize,
-        [Prefix + "feature_length"] = backbone.FeatureLength.ToString(CultureInfo.InvariantCulture),
-        [FaceStageKey] = backbone.FaceStage,
-    };
+        ArgumentNullException.ThrowIfNull(features);
+        BackboneIdentity backbone = features.Backbone;
+        return new()
+        {
+            [Prefix + "format_version"] = FormatVersion,
+            [Prefix + "tool_version"] = toolVersion,
+            [Prefix + "backbone.name"] = backbone.Name,
+            [Prefix + "backbone.model_sha256"] = backbone.ModelSha256,
+            [Prefix + "backbone.preprocessing"] = backbone.Preprocessing,
+            [Prefix + "backbone.input_size"] = backbone.InputSize,
+            [Prefix + "backbone.feature_shape"] = JsonSerializer.Serialize(backbone.FeatureShape),
+            [Prefix + "backbone.normalize"] = backbone.Normalize,
+            [Prefix + "feature_length"] = backbone.FeatureLength.ToString(CultureInfo.InvariantCulture),
+            [FaceStageKey] = features.FaceStage.Identity,
+        };
+    }
 
-    /// <summary>Reads the backbone identity back from a part's metadata.</summary>
-    /// <exception cref="FeatureCacheException">A key is missing or the format version is not this one.</exception>
-    public static BackboneIdentity ReadIdentity(IReadOnlyDictionary<string, string> metadata, string file)
+    /// <summary>Reads the features' identity back from a part's metadata.</summary>
+    /// <exception cref="FacePipelineException">A key is missing or the format version is not this one.</exception>
+    public static FeatureIdentity ReadIdentity(IReadOnlyDictionary<string, string> metadata, string file)
     {
         string Get(string key) => metadata.TryGetValue(Prefix + key, out string? value)
             ? value
-            : throw new FeatureCacheException($"{file}: not a FacePipeline feature cache part (metadata '{Prefix}{key}' missing)");
+            : throw new FacePipelineException($"{file}: not a FacePipeline feature cache part (metadata '{Prefix}{key}' missing)");
 
         string version = Get("format_version");
         if (version != FormatVersion && version != FormatVersion1)
         {
-            throw new FeatureCacheException($"{file}: cache format version {version}, this tool reads versions {FormatVersion1} and {FormatVersion}; re-run Extract with --rebuild");
+            throw new FacePipelineException($"{file}: cache format version {version}, this tool reads versions {FormatVersion1} and {FormatVersion}; re-run Extract with --rebuild");
         }
 
         int[] shape = JsonSerializer.Deserialize<int[]>(Get("backbone.feature_shape"))
-            ?? throw new FeatureCacheException($"{file}: invalid feature shape metadata");
+            ?? throw new FacePipelineException($"{file}: invalid feature shape metadata");
         // Parts written before normalisation existed hold raw outputs.
         string normalize = metadata.TryGetValue(Prefix + "backbone.normalize", out string? n) ? n : BackboneIdentity.NoNormalization;
         // Parts written before the face stage existed hold whole images.
-        string faceStage = metadata.TryGetValue(FaceStageKey, out string? f) ? f : Faces.FaceStage.NoneIdentity;
-        return new BackboneIdentity(Get("backbone.name"), Get("backbone.model_sha256"), Get("backbone.preprocessing"), Get("backbone.input_size"), shape, normalize, faceStage);
+        FaceStage faceStage = metadata.TryGetValue(FaceStageKey, out string? f) ? FaceStage.Parse(f, file) : FaceStage.None;
+        return new FeatureIdentity(
+            new BackboneIdentity(Get("backbone.name"), Get("backbone.model_sha256"), Get("backbone.preprocessing"), Get("backbone.input_size"), shape, normalize),
+            faceStage);
     }
 }

@@ -38,7 +38,7 @@ public sealed record RebuildManifest(string Prefix, string Run, IReadOnlyList<st
     }
 
     /// <summary>The rebuild manifests in <paramref name="folder"/>, sorted by file name.</summary>
-    /// <exception cref="FeatureCacheException">A manifest cannot be parsed.</exception>
+    /// <exception cref="FacePipelineException">A manifest cannot be parsed.</exception>
     public static List<RebuildManifest> ReadAll(string folder)
     {
         var manifests = new List<RebuildManifest>();
@@ -56,7 +56,7 @@ public sealed record RebuildManifest(string Prefix, string Run, IReadOnlyList<st
             }
             catch (JsonException error)
             {
-                throw new FeatureCacheException($"{file}: unreadable rebuild manifest ({error.Message}); re-run Extract with --rebuild for its shard");
+                throw new FacePipelineException($"{file}: unreadable rebuild manifest ({error.Message}); re-run Extract with --rebuild for its shard");
             }
         }
 

@@ -20,7 +20,7 @@ public sealed class ShardLock : IDisposable
     /// <param name="folder">The cache folder (exists).</param>
     /// <param name="prefix">The shard's part prefix.</param>
     /// <param name="shardName">The shard as people write it (<c>0/1</c>), for the message.</param>
-    /// <exception cref="FeatureCacheException">Another process (or handle) writes this shard now.</exception>
+    /// <exception cref="FacePipelineException">Another process (or handle) writes this shard now.</exception>
     public static ShardLock Acquire(string folder, string prefix, string shardName)
     {
         string path = Path.Combine(folder, FeatureCacheLayout.LockFileName(prefix));
@@ -36,7 +36,7 @@ public sealed class ShardLock : IDisposable
         }
         catch (IOException error) when (error is not FileNotFoundException and not DirectoryNotFoundException and not PathTooLongException)
         {
-            throw new FeatureCacheException(
+            throw new FacePipelineException(
                 $"{folder}: another Extract is writing shard {shardName} of this cache now ({Path.GetFileName(path)} is locked); wait for it to finish, or use another --out folder",
                 error);
         }

@@ -1,4 +1,4 @@
-using FacePipeline.Backbones;
+using FacePipeline.Features;
 
 namespace FacePipeline.Head;
 
@@ -38,7 +38,7 @@ public sealed class HeadClassifier : IDisposable
     public double LowestScore => Kind == HeadKind.Prototype ? -1 : 0;
 
     /// <summary>Loads a head folder (CPU) as one consistent version (<see cref="HeadFolderReader"/>): the weights or prototypes come from the bytes whose hash was checked.</summary>
-    /// <exception cref="HeadException">Missing, incomplete or incompatible folder.</exception>
+    /// <exception cref="FacePipelineException">Missing, incomplete or incompatible folder.</exception>
     public static HeadClassifier Load(string folder)
     {
         HeadSnapshot head = HeadFolderReader.Read(folder);
@@ -59,28 +59,23 @@ public sealed class HeadClassifier : IDisposable
         catch (Exception error) when (error is ArgumentException or InvalidOperationException or IOException)
         {
             model.Dispose();
-            throw new HeadException($"{weightsPath}: cannot load head weights ({error.Message})", error);
+            throw new FacePipelineException($"{weightsPath}: cannot load head weights ({error.Message})", error);
         }
 
         return new HeadClassifier(folder, description, head.Labels, new MlpScorer(model, description.Architecture.InputSize, head.Labels.Count));
     }
 
-    /// <summary>Refuses features from any backbone other than the one the head was trained on.</summary>
-    /// <exception cref="HeadException">The identities differ; the message names both.</exception>
-    public void EnsureBackbone(BackboneIdentity features, string source)
+    /// <summary>Refuses features of any backbone or face stage other than those the head was trained on.</summary>
+    /// <exception cref="FacePipelineException">The identities differ; the message names both.</exception>
+    public void EnsureFeatures(FeatureIdentity features, string source)
     {
-        if (Description.Backbone.DiffersOnlyInFaceStage(features))
+        ArgumentNullException.ThrowIfNull(features);
+        if (features.Compare(Description.Features) is FeatureIdentityMismatch mismatch)
         {
-            throw new HeadException(
-                $"{source}: features were made with face stage {Faces.FaceStage.ShortOf(features.FaceStage)}, but head {Folder} was trained with face stage "
-                + $"{Faces.FaceStage.ShortOf(Description.Backbone.FaceStage)}; re-run Extract with --faces {(Description.Backbone.FaceStage == Faces.FaceStage.NoneIdentity ? "none" : "detect")} into another --out folder, or train a head on this cache");
-        }
-
-        if (!Description.Backbone.Matches(features))
-        {
-            throw new HeadException(
-                $"{source}: features come from backbone {features}, but head {Folder} was trained on {Description.Backbone}; "
-                + "use the backbone the head names (--model) or a cache extracted with it");
+            string remedy = mismatch.InFaceStage
+                ? $"re-run Extract with --faces {(Description.Features.FaceStage.Detects ? "detect" : "none")} into another --out folder, or train a head on this cache"
+                : "use the backbone the head names (--model) or a cache extracted with it";
+            throw new FacePipelineException(mismatch.Message(source, "features were", $"head {Folder} was trained", remedy));
         }
     }
 

@@ -1,4 +1,5 @@
-using FacePipeline.Backbones;
+using System.Text.Json.Serialization;
+using FacePipeline.Features;
 
 namespace FacePipeline.Head;
 
@@ -32,8 +33,9 @@ public sealed record HeadDescription
     /// <summary>Final metrics.</summary>
     public required HeadMetrics Metrics { get; init; }
 
-    /// <summary>The backbone whose features the head expects.</summary>
-    public required BackboneIdentity Backbone { get; init; }
+    /// <summary>The backbone and face stage whose features the head expects (recorded as <c>backbone</c>, its name before the face stage existed).</summary>
+    [JsonPropertyName("backbone")]
+    public required FeatureIdentity Features { get; init; }
 
     /// <summary>The cache it was trained on.</summary>
     public required string CacheFolder { get; init; }

@@ -1,4 +1,3 @@
-using FacePipeline.Prediction;
 
 namespace FacePipeline.Head;
 
@@ -42,7 +41,7 @@ public static class HeadDescriptionBuilder
             Counts = new HeadCounts(head.TrainCount, head.ValidationCount, head.TestRowsSkipped, head.ClassesWithoutValidation),
             Metrics = new HeadMetrics(
                 head.History.Count, head.BestEpoch, last?.Loss, last?.Accuracy, head.ValidationLoss, head.ValidationAccuracy, head.History.Sum(e => e.Seconds)),
-            Backbone = data.Identity,
+            Features = data.Identity,
             CacheFolder = Path.GetFullPath(cacheFolder),
             SuggestedUnknownThreshold = head.SuggestedUnknownThreshold,
             UnknownThresholdMethod = ThresholdMethod(head, prototype),
@@ -58,6 +57,6 @@ public static class HeadDescriptionBuilder
         return head.Strangers is StrangerCalibration s
             ? FormattableString.Invariant(
                 $"calibrated on {s.Count} faces of strangers ({s.Cache}): the lowest {score} at which at most {s.TargetFar} of them get a name (reached {s.FarReached}){(s.TooFew ? $"; TOO FEW strangers for this target (fewer than {UnknownThreshold.FacesPerTargetRate} / {s.TargetFar}), the rate on new strangers may differ" : string.Empty)}")
-            : $"{score}: {UnknownThreshold.KnownOnlyMethod}; below it Predict labels a face '{PredictionRanker.UnknownLabel}'";
+            : $"{score}: {UnknownThreshold.KnownOnlyMethod}; below it Predict labels a face '{Dataset.LabelRules.Unknown}'";
     }
 }

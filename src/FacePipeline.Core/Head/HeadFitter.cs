@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using FacePipeline.Prediction;
 
 namespace FacePipeline.Head;
 
@@ -23,7 +22,7 @@ public static class HeadFitter
     /// <param name="onEpoch">Called after every mlp epoch.</param>
     /// <param name="note">Receives progress lines (both kinds' figures and the choice).</param>
     /// <param name="cancellationToken">Stops between batches.</param>
-    /// <exception cref="HeadException">A person is labelled <c>unknown</c>, or training failed.</exception>
+    /// <exception cref="FacePipelineException">A person is labelled <c>unknown</c>, or training failed.</exception>
     public static TrainedHead Fit(TrainingSet data, TrainingOptions options, Action<EpochRecord>? onEpoch, Action<string> note, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(data);

@@ -49,7 +49,7 @@ public static class HeadFolder
     /// <param name="description">Its description.</param>
     /// <param name="overwrite">Replace an existing folder (only once the new one is complete).</param>
     /// <param name="cacheFolder">The feature cache the head was trained on (never replaced), or null.</param>
-    /// <exception cref="HeadException">The folder exists and <paramref name="overwrite"/> is false.</exception>
+    /// <exception cref="FacePipelineException">The folder exists and <paramref name="overwrite"/> is false.</exception>
     /// <exception cref="OutputFolderException">The folder may not be replaced (<see cref="OutputFolderGuard"/>), or appeared while training without <paramref name="overwrite"/>.</exception>
     public static void Write(string folder, TrainedHead head, HeadDescription description, bool overwrite, string? cacheFolder = null)
     {
@@ -86,13 +86,13 @@ public static class HeadFolder
     /// The prototypes in <paramref name="bytes"/> (the weights file read by <see cref="HeadFolderReader"/>, named
     /// <paramref name="path"/>) of a head whose head.json says <paramref name="classes"/> × <paramref name="inputSize"/>.
     /// </summary>
-    /// <exception cref="HeadException">The file holds another number of values.</exception>
+    /// <exception cref="FacePipelineException">The file holds another number of values.</exception>
     public static float[] ReadPrototypes(byte[] bytes, string path, int classes, int inputSize)
     {
         long expected = (long)classes * inputSize * sizeof(float);
         if (bytes.Length != expected)
         {
-            throw new HeadException($"{path}: {bytes.Length} bytes, but head.json says {classes} × {inputSize} float32 prototypes ({expected} bytes); retrain the head");
+            throw new FacePipelineException($"{path}: {bytes.Length} bytes, but head.json says {classes} × {inputSize} float32 prototypes ({expected} bytes); retrain the head");
         }
 
         var values = new float[classes * inputSize];
@@ -132,7 +132,7 @@ public static class HeadFolder
     /// directory or a folder holding one of them; it exists without <paramref name="overwrite"/>; or, with it, it is
     /// not a head folder (<see cref="OutputFolderGuard"/>).
     /// </summary>
-    /// <exception cref="HeadException">The folder exists and <paramref name="overwrite"/> is false.</exception>
+    /// <exception cref="FacePipelineException">The folder exists and <paramref name="overwrite"/> is false.</exception>
     /// <exception cref="OutputFolderException">The folder may not be replaced.</exception>
     public static void EnsureWritable(string folder, bool overwrite, string? cacheFolder = null)
     {
@@ -140,7 +140,7 @@ public static class HeadFolder
         OutputFolderGuard.EnsureNotAnInput(folder, Kind, "--out", inputs);
         if (!overwrite && (Directory.Exists(folder) || File.Exists(folder)))
         {
-            throw new HeadException($"{folder}: already exists; choose another --out or pass --overwrite to replace it");
+            throw new FacePipelineException($"{folder}: already exists; choose another --out or pass --overwrite to replace it");
         }
 
         OutputFolderGuard.EnsureReplaceable(folder, Kind, "--out", inputs);
@@ -151,7 +151,7 @@ public static class HeadFolder
     /// one consistent version, after verifying the SHA-256 of every file <c>head.json</c> records
     /// (<see cref="HeadFolderReader"/>).
     /// </summary>
-    /// <exception cref="HeadException">Missing, damaged or invalid files, or a label map with a null or duplicate label.</exception>
+    /// <exception cref="FacePipelineException">Missing, damaged or invalid files, or a label map with a null or duplicate label.</exception>
     public static (HeadDescription Description, IReadOnlyList<string> Labels) ReadDescription(string folder)
     {
         HeadSnapshot head = HeadFolderReader.Read(folder);
@@ -171,7 +171,7 @@ public static class HeadFolder
             || architecture.Output != HeadDescriptionBuilder.OutputActivation
             || !architecture.Hidden.SequenceEqual(HeadModel.HiddenSizes))
         {
-            throw new HeadException(
+            throw new FacePipelineException(
                 $"{descriptionPath}: head architecture '{architecture.Kind}' ({string.Join("-", architecture.Hidden)}, {architecture.Activation}, {architecture.Output}) is not the "
                 + $"{HeadDescriptionBuilder.DenseKind} or {HeadDescriptionBuilder.PrototypeKind} this tool runs; retrain the head");
         }
@@ -190,7 +190,7 @@ public static class HeadFolder
                 : string.Empty;
             if (problem.Length > 0)
             {
-                throw new HeadException($"{labelsPath}: {problem}; a label map holds each person once");
+                throw new FacePipelineException($"{labelsPath}: {problem}; a label map holds each person once");
             }
         }
     }

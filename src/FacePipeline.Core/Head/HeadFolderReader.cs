@@ -20,7 +20,7 @@ public static class HeadFolderReader
     private const int RetryDelayMs = 50;
 
     /// <summary>Reads <paramref name="folder"/> as one consistent version.</summary>
-    /// <exception cref="HeadException">Missing, damaged or invalid files, a label map with a null or duplicate label, or a folder that kept changing.</exception>
+    /// <exception cref="FacePipelineException">Missing, damaged or invalid files, a label map with a null or duplicate label, or a folder that kept changing.</exception>
     public static HeadSnapshot Read(string folder)
     {
         for (int attempt = 1; attempt <= MaxAttempts; attempt++)
@@ -45,14 +45,14 @@ public static class HeadFolderReader
         {
             // A replacement without renameat2's exchange leaves the folder missing for a moment.
             return last || Directory.Exists(folder)
-                ? throw new HeadException($"{folder}: not a head folder ({HeadFolder.DescriptionFileName} missing); train one with TrainHead")
+                ? throw new FacePipelineException($"{folder}: not a head folder ({HeadFolder.DescriptionFileName} missing); train one with TrainHead")
                 : null;
         }
 
         HeadDescription description = Parse<HeadDescription>(descriptionBytes, folder, "invalid head description");
         if (description.FormatVersion != HeadDescription.CurrentFormatVersion)
         {
-            throw new HeadException($"{descriptionPath}: head format {description.FormatVersion}, this tool reads {HeadDescription.CurrentFormatVersion}; retrain the head");
+            throw new FacePipelineException($"{descriptionPath}: head format {description.FormatVersion}, this tool reads {HeadDescription.CurrentFormatVersion}; retrain the head");
         }
 
         HeadFolder.EnsureKnownArchitecture(descriptionPath, description.Architecture);
@@ -67,7 +67,7 @@ public static class HeadFolderReader
         HeadFolder.CheckLabels(labels, labelsPath);
         if (labels.Length != description.Architecture.Classes)
         {
-            throw new HeadException($"{labelsPath}: {labels.Length} labels, but {HeadFolder.DescriptionFileName} says {description.Architecture.Classes} classes");
+            throw new FacePipelineException($"{labelsPath}: {labels.Length} labels, but {HeadFolder.DescriptionFileName} says {description.Architecture.Classes} classes");
         }
 
         return new HeadSnapshot(description, labels!, files[description.WeightsFile]);
@@ -80,7 +80,7 @@ public static class HeadFolderReader
         {
             if (!description.Files.ContainsKey(required))
             {
-                throw new HeadException($"{descriptionPath}: records no SHA-256 for {required}; retrain the head");
+                throw new FacePipelineException($"{descriptionPath}: records no SHA-256 for {required}; retrain the head");
             }
         }
 
@@ -89,7 +89,7 @@ public static class HeadFolderReader
         {
             if (name != Path.GetFileName(name) || name is "." or "..")
             {
-                throw new HeadException($"{descriptionPath}: '{name}' is not a file name of the head folder; retrain the head");
+                throw new FacePipelineException($"{descriptionPath}: '{name}' is not a file name of the head folder; retrain the head");
             }
 
             string path = Path.Combine(folder, name);
@@ -105,7 +105,7 @@ public static class HeadFolderReader
                 return null;
             }
 
-            throw new HeadException(bytes is null
+            throw new FacePipelineException(bytes is null
                 ? $"{path}: missing; the head folder is incomplete (restore it or retrain the head)"
                 : $"{path}: its SHA-256 differs from the one head.json records (damaged or edited since training); restore the head folder or retrain it");
         }
@@ -129,11 +129,11 @@ public static class HeadFolderReader
     {
         try
         {
-            return JsonSerializer.Deserialize<T>(json, HeadFolder.JsonOptions) ?? throw new HeadException($"{folder}: {what} (empty)");
+            return JsonSerializer.Deserialize<T>(json, HeadFolder.JsonOptions) ?? throw new FacePipelineException($"{folder}: {what} (empty)");
         }
         catch (JsonException error)
         {
-            throw new HeadException($"{folder}: {what} ({error.Message})", error);
+            throw new FacePipelineException($"{folder}: {what} ({error.Message})", error);
         }
     }
 }

@@ -19,7 +19,7 @@ public static class HeadTrainer
     /// <param name="onEpoch">Called after every epoch (progress lines).</param>
     /// <param name="continueAfter">Asked after every epoch whether to run another (auto's time budget); null to run them all.</param>
     /// <param name="cancellationToken">Stops between batches.</param>
-    /// <exception cref="HeadException">The device is unavailable, the data cannot be split, or the budget is too small to stream.</exception>
+    /// <exception cref="FacePipelineException">The device is unavailable, the data cannot be split, or the budget is too small to stream.</exception>
     public static TrainedHead Train(
         TrainingSet data, TrainingOptions options, Action<EpochRecord>? onEpoch = null, Func<EpochRecord, bool>? continueAfter = null, CancellationToken cancellationToken = default)
     {
@@ -61,7 +61,7 @@ public static class HeadTrainer
     /// Rows of the shuffle buffer a streamed training of <paramref name="data"/> uses: what its budget leaves beside
     /// one row-group read, one batch and one validation chunk.
     /// </summary>
-    /// <exception cref="HeadException">The budget does not hold even one batch beside a row-group read.</exception>
+    /// <exception cref="FacePipelineException">The budget does not hold even one batch beside a row-group read.</exception>
     public static int ShuffleBufferRows(TrainingSet data, int batchSize)
     {
         ArgumentNullException.ThrowIfNull(data);
@@ -69,7 +69,7 @@ public static class HeadTrainer
         if (rows < batchSize)
         {
             long needed = TrainingMemory.StreamingFixedBytes(data.FeatureLength, data.LargestRowGroup, batchSize) + TrainingSet.MatrixBytes(batchSize, data.FeatureLength);
-            throw new HeadException(
+            throw new FacePipelineException(
                 $"memory budget {TrainingMemory.Mib(data.StreamingBudgetBytes)} is too small to stream {data.FeatureLength} features in row groups of {data.LargestRowGroup} rows (one row-group read, a batch and a shuffle buffer of one batch need {TrainingMemory.Mib(needed)}); raise --memory-budget");
         }
 
@@ -87,7 +87,7 @@ public static class HeadTrainer
             int[] train = Enumerable.Range(0, data.Count).Where(i => !data.MarkedValidation[i]).ToArray();
             if (train.Length == 0)
             {
-                throw new HeadException("every row is marked val; mark some rows train or leave their split empty");
+                throw new FacePipelineException("every row is marked val; mark some rows train or leave their split empty");
             }
 
             // A person seen only in validation can never be predicted: balanced weights divide by its zero training
@@ -97,7 +97,7 @@ public static class HeadTrainer
             if (untrained.Length > 0)
             {
                 string named = string.Join(", ", untrained.Take(5).Select(l => $"'{l}'")) + (untrained.Length > 5 ? $" and {untrained.Length - 5} more" : string.Empty);
-                throw new HeadException(
+                throw new FacePipelineException(
                     $"{untrained.Length} label(s) have only val rows and no row to train on: {named}; mark some of their rows train (or leave the split empty), or leave them out of the cache");
             }
 
@@ -115,7 +115,7 @@ public static class HeadTrainer
             : ("validation loss", record.ValLoss ?? 0);
         if (!double.IsFinite(value))
         {
-            throw new HeadException(string.Create(CultureInfo.InvariantCulture,
+            throw new FacePipelineException(string.Create(CultureInfo.InvariantCulture,
                 $"training diverged: {what} {value} in epoch {record.Epoch}; lower --lr, keep the input standardisation (no --no-standardize) or check the cache for extreme feature values"));
         }
     }
@@ -124,7 +124,7 @@ public static class HeadTrainer
     {
         DeviceSpec spec = DeviceSpec.TryParse(device, out DeviceSpec? parsed) && parsed.Kind != DeviceKind.Auto
             ? parsed
-            : throw new HeadException($"{device}: not a training device; use cpu or cuda[:N]");
+            : throw new FacePipelineException($"{device}: not a training device; use cpu or cuda[:N]");
         if (spec.Kind == DeviceKind.Cpu)
         {
             return CPU;
@@ -132,7 +132,7 @@ public static class HeadTrainer
 
         if (!torch.cuda.is_available())
         {
-            throw new HeadException(
+            throw new FacePipelineException(
                 $"{device}: CUDA is not available to TorchSharp (this build references TorchSharp-cpu); reference TorchSharp-cuda-linux instead (see README, 'GPU') or use --device cpu");
         }
 
@@ -187,7 +187,7 @@ public static class HeadTrainer
         }
         catch (ArgumentException error)
         {
-            throw new HeadException(error.Message, error);
+            throw new FacePipelineException(error.Message, error);
         }
     }
 

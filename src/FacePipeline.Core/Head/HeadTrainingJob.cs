@@ -17,7 +17,7 @@ public static class HeadTrainingJob
     /// <param name="note">Receives one progress line at a time.</param>
     /// <param name="unknownsFolder">A cache of faces of people who must not be recognised, to calibrate the unknown threshold on; null for the known-only rule.</param>
     /// <param name="cancellationToken">Stops between batches.</param>
-    /// <exception cref="HeadException">The folder exists without <paramref name="overwrite"/>, the strangers do not fit the training cache, or training failed.</exception>
+    /// <exception cref="FacePipelineException">The folder exists without <paramref name="overwrite"/>, the strangers do not fit the training cache, or training failed.</exception>
     public static async Task RunAsync(
         string cacheFolder, string headFolder, TrainingOptions options, bool overwrite, Action<string> note, string? unknownsFolder = null, CancellationToken cancellationToken = default)
     {

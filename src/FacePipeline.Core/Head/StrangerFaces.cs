@@ -1,5 +1,5 @@
-using FacePipeline.Backbones;
 using FacePipeline.FeatureCache;
+using FacePipeline.Features;
 
 namespace FacePipeline.Head;
 
@@ -33,15 +33,15 @@ public sealed class StrangerFaces
     /// <param name="known">The backbone identity (with face stage) of the known people's features.</param>
     /// <param name="knownLabels">The known people's labels.</param>
     /// <param name="cancellationToken">Stops reading.</param>
-    /// <exception cref="HeadException">Another backbone or face stage, or a label shared with the known people.</exception>
-    /// <exception cref="FeatureCacheException">Missing, empty or damaged cache.</exception>
-    public static async Task<StrangerFaces> LoadAsync(string folder, BackboneIdentity known, IReadOnlyCollection<string> knownLabels, CancellationToken cancellationToken = default)
+    /// <exception cref="FacePipelineException">Another backbone or face stage, or a label shared with the known people.</exception>
+    /// <exception cref="FacePipelineException">Missing, empty or damaged cache.</exception>
+    public static async Task<StrangerFaces> LoadAsync(string folder, FeatureIdentity known, IReadOnlyCollection<string> knownLabels, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(known);
         ArgumentNullException.ThrowIfNull(knownLabels);
         string full = Path.GetFullPath(folder);
         FeatureCacheReader reader = await FeatureCacheReader.OpenAsync(folder, cancellationToken: cancellationToken);
-        BackboneIdentity identity = reader.Identity ?? throw new FeatureCacheException($"{folder}: the cache holds no rows; run Extract on the strangers' images first");
+        FeatureIdentity identity = reader.Identity ?? throw new FacePipelineException($"{folder}: the cache holds no rows; run Extract on the strangers' images first");
         EnsureSameFeatures(folder, identity, known);
         var labels = new HashSet<string>(knownLabels, StringComparer.Ordinal);
         var features = new List<float>();
@@ -50,7 +50,7 @@ public sealed class StrangerFaces
         {
             if (labels.Contains(row.Label))
             {
-                throw new HeadException(
+                throw new FacePipelineException(
                     $"{folder}: label '{row.Label}' ({row.Path}) is also a person the head learns; --unknowns must hold only people the head must not recognise, so remove them from that cache or from the training cache");
             }
 
@@ -80,17 +80,12 @@ public sealed class StrangerFaces
         return top;
     }
 
-    private static void EnsureSameFeatures(string folder, BackboneIdentity strangers, BackboneIdentity known)
+    private static void EnsureSameFeatures(string folder, FeatureIdentity strangers, FeatureIdentity known)
     {
-        if (known.DiffersOnlyInFaceStage(strangers))
+        if (strangers.Compare(known) is FeatureIdentityMismatch mismatch)
         {
-            throw new HeadException(
-                $"{folder}: the strangers' faces were made with face stage {Faces.FaceStage.ShortOf(strangers.FaceStage)}, the known people's with {Faces.FaceStage.ShortOf(known.FaceStage)}; extract both with the same --faces");
-        }
-
-        if (!known.Matches(strangers))
-        {
-            throw new HeadException($"{folder}: the strangers' features come from backbone {strangers}, the known people's from {known}; extract both with the same --model");
+            throw new FacePipelineException(mismatch.Message(
+                folder, "the strangers' features were", "the known people's", $"extract both with the same {(mismatch.InFaceStage ? "--faces" : "--model")}"));
         }
     }
 }

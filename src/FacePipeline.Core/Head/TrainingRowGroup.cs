@@ -9,12 +9,12 @@ namespace FacePipeline.Head;
 internal sealed record TrainingRowGroup(FeatureCachePart Part, int Index, int[] RowOfGroupRow)
 {
     /// <summary>Returns this when <paramref name="group"/> is the group the keys were read from; the cache must not change under training.</summary>
-    /// <exception cref="FeatureCacheException">The group is another one or holds another number of rows.</exception>
+    /// <exception cref="FacePipelineException">The group is another one or holds another number of rows.</exception>
     public TrainingRowGroup EnsureSame(FeatureRowGroup group)
     {
         if (group.Part.FilePath != Part.FilePath || group.Index != Index || group.RowCount != RowOfGroupRow.Length)
         {
-            throw new FeatureCacheException($"{Part.FilePath}: row group {Index} changed while training read it; do not write to a cache while training on it, then re-run TrainHead");
+            throw new FacePipelineException($"{Part.FilePath}: row group {Index} changed while training read it; do not write to a cache while training on it, then re-run TrainHead");
         }
 
         return this;

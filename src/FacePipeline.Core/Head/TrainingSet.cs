@@ -1,6 +1,6 @@
-using FacePipeline.Backbones;
 using FacePipeline.Dataset;
 using FacePipeline.FeatureCache;
+using FacePipeline.Features;
 
 namespace FacePipeline.Head;
 
@@ -13,7 +13,7 @@ namespace FacePipeline.Head;
 public sealed class TrainingSet
 {
     private TrainingSet(
-        float[] features, int featureLength, int[] classes, IReadOnlyList<string> labels, bool[] markedValidation, BackboneIdentity identity, int testRowsSkipped,
+        float[] features, int featureLength, int[] classes, IReadOnlyList<string> labels, bool[] markedValidation, FeatureIdentity identity, int testRowsSkipped,
         IReadOnlyList<TrainingRowGroup> rowGroups, long streamingBudgetBytes)
     {
         Features = features;
@@ -43,7 +43,7 @@ public sealed class TrainingSet
     public bool[] MarkedValidation { get; }
 
     /// <summary>The backbone that made the features.</summary>
-    public BackboneIdentity Identity { get; }
+    public FeatureIdentity Identity { get; }
 
     /// <summary>Rows left out because their split is <c>test</c>.</summary>
     public int TestRowsSkipped { get; }
@@ -70,8 +70,8 @@ public sealed class TrainingSet
     public static long MatrixBytes(long rows, int featureLength) => rows * featureLength * sizeof(float);
 
     /// <summary>Loads the training rows of the cache at <paramref name="cacheFolder"/> into memory, within the default memory budget.</summary>
-    /// <exception cref="FeatureCacheException">Missing, empty or inconsistent cache.</exception>
-    /// <exception cref="HeadException">The rows would not fit the budget, or there are fewer than two classes.</exception>
+    /// <exception cref="FacePipelineException">Missing, empty or inconsistent cache.</exception>
+    /// <exception cref="FacePipelineException">The rows would not fit the budget, or there are fewer than two classes.</exception>
     public static Task<TrainingSet> LoadAsync(string cacheFolder, CancellationToken cancellationToken = default) =>
         LoadAsync(cacheFolder, StreamingMode.Never, TrainingMemory.DefaultBudgetBytes(), cancellationToken);
 
@@ -83,19 +83,19 @@ public sealed class TrainingSet
     /// <param name="mode">When to stream.</param>
     /// <param name="budgetBytes">The memory budget of the rows (see <see cref="TrainingMemory"/>).</param>
     /// <param name="cancellationToken">Stops reading.</param>
-    /// <exception cref="FeatureCacheException">Missing, empty or inconsistent cache.</exception>
-    /// <exception cref="HeadException">In memory without streaming and over the budget, or fewer than two classes.</exception>
+    /// <exception cref="FacePipelineException">Missing, empty or inconsistent cache.</exception>
+    /// <exception cref="FacePipelineException">In memory without streaming and over the budget, or fewer than two classes.</exception>
     public static async Task<TrainingSet> LoadAsync(string cacheFolder, StreamingMode mode, long budgetBytes, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(budgetBytes, 1);
         FeatureCacheReader reader = await FeatureCacheReader.OpenAsync(cacheFolder, cancellationToken: cancellationToken);
-        BackboneIdentity identity = reader.Identity ?? throw new FeatureCacheException($"{cacheFolder}: the cache holds no rows; run Extract first");
+        FeatureIdentity identity = reader.Identity ?? throw new FacePipelineException($"{cacheFolder}: the cache holds no rows; run Extract first");
         int featureLength = identity.FeatureLength;
         (List<TrainingRowGroup> groups, List<string> labelOfRow, List<bool> validation, int testSkipped) = await ReadRowKeysAsync(reader, cacheFolder, cancellationToken);
-        string[] labels = labelOfRow.Distinct().Order(Evaluation.NaturalStringComparer.Instance).ToArray();
+        string[] labels = labelOfRow.Distinct().Order(NaturalStringComparer.Instance).ToArray();
         if (labels.Length < 2)
         {
-            throw new HeadException($"{cacheFolder}: training rows hold {labels.Length} label(s); a classifier needs at least 2 people");
+            throw new FacePipelineException($"{cacheFolder}: training rows hold {labels.Length} label(s); a classifier needs at least 2 people");
         }
 
         Dictionary<string, int> index = labels.Select((label, i) => (label, i)).ToDictionary(p => p.label, p => p.i, StringComparer.Ordinal);
@@ -116,10 +116,10 @@ public sealed class TrainingSet
     }
 
     /// <summary>Builds a set from memory (tests and benchmarks).</summary>
-    public static TrainingSet FromArrays(float[] features, int featureLength, IReadOnlyList<string> labelOfRow, BackboneIdentity identity, IReadOnlyList<bool>? markedValidation = null)
+    public static TrainingSet FromArrays(float[] features, int featureLength, IReadOnlyList<string> labelOfRow, FeatureIdentity identity, IReadOnlyList<bool>? markedValidation = null)
     {
         ArgumentNullException.ThrowIfNull(labelOfRow);
-        string[] labels = labelOfRow.Distinct().Order(Evaluation.NaturalStringComparer.Instance).ToArray();
+        string[] labels = labelOfRow.Distinct().Order(NaturalStringComparer.Instance).ToArray();
         Dictionary<string, int> index = labels.Select((label, i) => (label, i)).ToDictionary(p => p.label, p => p.i, StringComparer.Ordinal);
         return new TrainingSet(
             features, featureLength, labelOfRow.Select(l => index[l]).ToArray(), labels, markedValidation?.ToArray() ?? new bool[labelOfRow.Count], identity, 0, [], 0);
@@ -142,7 +142,7 @@ public sealed class TrainingSet
                 {
                     if (!DatasetSplit.TryParse(group.Splits[i], out SplitKind split))
                     {
-                        throw new FeatureCacheException($"{cacheFolder}: row '{group.Paths[i]}' has split '{group.Splits[i]}'; use train, val, test or leave it empty");
+                        throw new FacePipelineException($"{cacheFolder}: row '{group.Paths[i]}' has split '{group.Splits[i]}'; use train, val, test or leave it empty");
                     }
 
                     if (split == SplitKind.Test)
@@ -170,14 +170,14 @@ public sealed class TrainingSet
         long values = (long)rows * featureLength;
         if (inMemory > budgetBytes)
         {
-            throw new HeadException(
+            throw new FacePipelineException(
                 $"{cacheFolder}: {rows} rows × {featureLength} features need {TrainingMemory.Mib(inMemory)} in memory (the {TrainingMemory.Mib(MatrixBytes(rows, featureLength))} float32 matrix plus one row-group read), "
                 + $"more than the memory budget of {TrainingMemory.Mib(budgetBytes)}; stream them (--streaming auto or always) or raise --memory-budget");
         }
 
         if (values > Array.MaxLength)
         {
-            throw new HeadException(
+            throw new FacePipelineException(
                 $"{cacheFolder}: {rows} rows × {featureLength} features are {values} values, more than one float32 array holds ({Array.MaxLength}); "
                 + "stream them (--streaming auto or always)");
         }

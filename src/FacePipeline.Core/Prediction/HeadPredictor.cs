@@ -4,6 +4,7 @@ using FacePipeline.Dataset;
 using FacePipeline.Extraction;
 using FacePipeline.Faces;
 using FacePipeline.FeatureCache;
+using FacePipeline.Features;
 using FacePipeline.Head;
 
 namespace FacePipeline.Prediction;
@@ -21,26 +22,27 @@ public static class HeadPredictor
     /// The backbone named by the head: <paramref name="model"/> when given, else the head's backbone name looked up in
     /// the catalog. Its model file must have the SHA-256 (and preprocessing) the head was trained with.
     /// </summary>
-    /// <exception cref="HeadException">The backbone found differs from the head's.</exception>
+    /// <exception cref="FacePipelineException">The backbone found differs from the head's.</exception>
     public static Backbone ResolveBackbone(HeadClassifier head, string? model, BackboneCatalog catalog)
     {
         Backbone backbone;
         try
         {
-            backbone = catalog.Resolve(model ?? head.Description.Backbone.Name, out _);
+            backbone = catalog.Resolve(model ?? head.Description.Features.Backbone.Name, out _);
         }
         catch (BackboneException error)
         {
-            throw new HeadException($"{error.Message} (head {head.Folder} needs backbone {head.Description.Backbone}; point --model at its .onnx file)", error);
+            throw new FacePipelineException($"{error.Message} (head {head.Folder} needs backbone {head.Description.Features.Backbone}; point --model at its .onnx file)", error);
         }
 
-        // The head records the face stage too; the backbone file itself carries none.
-        if (!(backbone.Identity with { FaceStage = head.Description.Backbone.FaceStage }).Matches(head.Description.Backbone))
+        // The model file is checked alone (the face stage is the head's); its full SHA-256 is named so the right file can be found.
+        BackboneIdentity trained = head.Description.Features.Backbone;
+        if (!backbone.Identity.Matches(trained))
         {
-            string what = backbone.Identity.ModelSha256 != head.Description.Backbone.ModelSha256
-                ? $"has SHA-256 {backbone.Identity.ModelSha256}, but head {head.Folder} was trained with {head.Description.Backbone.ModelSha256}"
-                : $"is described as {backbone.Identity}, but head {head.Folder} was trained on {head.Description.Backbone}";
-            throw new HeadException($"{backbone.ModelPath}: model {what}; use --model to point at the right file");
+            string what = backbone.Identity.ModelSha256 != trained.ModelSha256
+                ? $"has SHA-256 {backbone.Identity.ModelSha256}, but head {head.Folder} was trained with {trained.ModelSha256}"
+                : $"is described as {backbone.Identity}, but head {head.Folder} was trained on {trained}";
+            throw new FacePipelineException($"{backbone.ModelPath}: model {what}; use --model to point at the right file");
         }
 
         return backbone;
@@ -60,7 +62,7 @@ public static class HeadPredictor
     /// <param name="faces">The face stage the head was trained with, open; null for whole images.</param>
     /// <param name="everyFace">One prediction per face found (the kept face first) instead of the face Extract keeps.</param>
     /// <param name="cancellationToken">Stops between batches.</param>
-    /// <exception cref="HeadException">The head was trained on another backbone or face stage.</exception>
+    /// <exception cref="FacePipelineException">The head was trained on another backbone or face stage.</exception>
     public static async IAsyncEnumerable<(LabelledImage Image, FacePrediction? FacePrediction, string? Failure, FeaturizedImage Result)> PredictImagesAsync(
         HeadClassifier head,
         BackboneSession session,
@@ -73,7 +75,7 @@ public static class HeadPredictor
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var featurizer = new ImageFeaturizer(session, faces);
-        head.EnsureBackbone(featurizer.Identity, session.Backbone.ModelPath);
+        head.EnsureFeatures(featurizer.Identity, session.Backbone.ModelPath);
         var inputs = images.Select(image => new HashedImage(image, null)).ToList();
         await foreach (FeaturizedImage result in featurizer.FeaturizeAsync(inputs, batchSize, everyFace, cancellationToken))
         {
@@ -100,7 +102,7 @@ public static class HeadPredictor
     }
 
     /// <summary>Predicts the rows of a feature cache (optionally only one split), with their true labels.</summary>
-    /// <exception cref="HeadException">The cache comes from another backbone than the head's.</exception>
+    /// <exception cref="FacePipelineException">The cache comes from another backbone than the head's.</exception>
     public static async IAsyncEnumerable<(FeatureRow Row, FacePrediction FacePrediction)> PredictCacheAsync(
         HeadClassifier head,
         string cacheFolder,
@@ -109,8 +111,8 @@ public static class HeadPredictor
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         FeatureCacheReader reader = await FeatureCacheReader.OpenAsync(cacheFolder, cancellationToken: cancellationToken);
-        BackboneIdentity identity = reader.Identity ?? throw new FeatureCacheException($"{cacheFolder}: the cache holds no rows");
-        head.EnsureBackbone(identity, cacheFolder);
+        FeatureIdentity identity = reader.Identity ?? throw new FacePipelineException($"{cacheFolder}: the cache holds no rows");
+        head.EnsureFeatures(identity, cacheFolder);
         int length = identity.FeatureLength;
         var batch = new List<FeatureRow>(CacheBatchRows);
         await foreach (FeatureRow row in reader.ReadRowsAsync(cancellationToken))

@@ -6,7 +6,7 @@ using Xunit;
 // Not FacePipeline.Tests.Cli: that namespace would hide FacePipeline.Cli from TestSupport/CliRun.cs.
 namespace FacePipeline.Tests.CommandLine;
 
-/// <summary>TrainHead and Predict stop on SIGTERM like Extract: one line, exit 143, nothing half-written.</summary>
+/// <summary>TrainHead and Predict stop on SIGTERM and SIGINT like Extract (<see cref="CommandRunner.MainAsync"/>): one line, exit 143 or 130, nothing half-written.</summary>
 public sealed class ProgramTerminationTests : IDisposable
 {
     private readonly TempFolder temp = new();
@@ -24,6 +24,24 @@ public sealed class ProgramTerminationTests : IDisposable
         CliRun stopped = await run.WaitAsync();
 
         AssertStopped(stopped, "TrainHead");
+        Assert.Equal(["cache"], Directory.GetFileSystemEntries(temp.Path).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task TrainHead_stops_on_sigint_like_every_program_with_exit_130()
+    {
+        string cache = temp.Combine("cache");
+        await WriteCacheAsync(cache);
+
+        using ProgramProcess run = ProgramProcess.Start("TrainHead", "--features", cache, "--out", temp.Combine("head"), "--epochs", "100000");
+        await run.ErrorLineAsync(l => l.StartsWith("epoch 1/", StringComparison.Ordinal));
+        run.Interrupt();
+        CliRun stopped = await run.WaitAsync();
+
+        Assert.Equal(ExitCodes.Interrupted, stopped.ExitCode);
+        Assert.Equal(
+            "error: TrainHead: stopped by a termination signal; work already committed is kept, run the same command again to finish",
+            Assert.Single(stopped.ErrorLines, l => l.StartsWith("error:", StringComparison.Ordinal)));
         Assert.Equal(["cache"], Directory.GetFileSystemEntries(temp.Path).Select(Path.GetFileName));
     }
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using FacePipeline.Backbones;
 using FacePipeline.Cli;
 using FacePipeline.FeatureCache;
+using FacePipeline.Features;
 using FacePipeline.Head;
 using FacePipeline.Prediction;
 using FacePipeline.Tests.TestSupport;
@@ -12,7 +13,7 @@ namespace FacePipeline.Tests.CommandLine;
 /// <summary>TrainHead --unknowns, Predict's unknown label and evaluate's open-set gate, on hand-written caches.</summary>
 public sealed class StrangersCliTests : IDisposable
 {
-    private static readonly BackboneIdentity Identity = HandWrittenPart.Identity("fixture", 2);
+    private static readonly FeatureIdentity Identity = HandWrittenPart.Identity("fixture", 2);
 
     private readonly TempFolder temp = new();
 
@@ -32,7 +33,7 @@ public sealed class StrangersCliTests : IDisposable
 
         Assert.Equal(ExitCodes.Failed, run.ExitCode);
         string error = Assert.Single(run.ErrorLines, l => l.StartsWith("error:", StringComparison.Ordinal));
-        Assert.StartsWith($"error: {Strangers}: the strangers' features come from backbone other", error, StringComparison.Ordinal);
+        Assert.StartsWith($"error: {Strangers}: the strangers' features were made with backbone other", error, StringComparison.Ordinal);
         Assert.EndsWith("extract both with the same --model", error, StringComparison.Ordinal);
         Assert.False(Directory.Exists(HeadPath));
     }

@@ -55,7 +55,7 @@ public sealed class ImageFolderReaderTests : IDisposable
         Directory.CreateDirectory(temp.Combine("empty-person"));
         Touch("loose.png");
 
-        ImageSetException error = Assert.Throws<ImageSetException>(() => ImageFolderReader.Read(temp.Path));
+        FacePipelineException error = Assert.Throws<FacePipelineException>(() => ImageFolderReader.Read(temp.Path));
 
         Assert.Equal(
             $"{temp.Path}: no images in person folders, only 1 file(s) at the top level, which have no label; put each person's images in a sub-folder named after the person",
@@ -67,7 +67,7 @@ public sealed class ImageFolderReaderTests : IDisposable
     {
         string missing = temp.Combine("nope");
 
-        ImageSetException error = Assert.Throws<ImageSetException>(() => ImageFolderReader.Read(missing));
+        FacePipelineException error = Assert.Throws<FacePipelineException>(() => ImageFolderReader.Read(missing));
 
         Assert.Equal($"{missing}: image folder not found", error.Message);
     }

@@ -39,7 +39,7 @@ public sealed class InputShapeTests : IDisposable
         string manifest = temp.Combine("m.csv");
         File.WriteAllText(manifest, "path,label\nimages/s1/1.pgm,s1\nimages\\s1\\1.pgm,s2\n");
 
-        ImageSetException error = Assert.Throws<ImageSetException>(() => ManifestReader.Read(manifest));
+        FacePipelineException error = Assert.Throws<FacePipelineException>(() => ManifestReader.Read(manifest));
 
         Assert.Equal($"{manifest}:3: 'images\\s1\\1.pgm' and 'images/s1/1.pgm' name the same image (a backslash separates folders in a manifest); list it once", error.Message);
     }

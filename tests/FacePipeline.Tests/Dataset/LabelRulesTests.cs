@@ -30,8 +30,8 @@ public sealed class LabelRulesTests : IDisposable
         string manifest = temp.Combine("m.csv");
         File.WriteAllText(manifest, $"path,label\nimages/{label}/1.pgm,{label}\n");
 
-        ImageSetException folder = Assert.Throws<ImageSetException>(() => ImageFolderReader.Read(images));
-        ImageSetException listed = Assert.Throws<ImageSetException>(() => ManifestReader.Read(manifest));
+        FacePipelineException folder = Assert.Throws<FacePipelineException>(() => ImageFolderReader.Read(images));
+        FacePipelineException listed = Assert.Throws<FacePipelineException>(() => ManifestReader.Read(manifest));
 
         Assert.StartsWith($"{Path.Combine(images, label)}: label '{label}' is reserved (Predict writes '", folder.Message, StringComparison.Ordinal);
         Assert.EndsWith("; rename the folder", folder.Message, StringComparison.Ordinal);

@@ -79,7 +79,7 @@ public sealed class ManifestReaderTests : IDisposable
     {
         string csv = Write("file,person", "a.pgm,s1");
 
-        ImageSetException error = Assert.Throws<ImageSetException>(() => ManifestReader.Read(csv));
+        FacePipelineException error = Assert.Throws<FacePipelineException>(() => ManifestReader.Read(csv));
 
         Assert.Equal($"{csv}: header is 'file,person'; expected 'path,label[,split]'", error.Message);
     }
@@ -89,7 +89,7 @@ public sealed class ManifestReaderTests : IDisposable
     {
         string csv = Write("path,label", "a.pgm,s1", "b.pgm,  ", "c.pgm,s2");
 
-        ImageSetException error = Assert.Throws<ImageSetException>(() => ManifestReader.Read(csv));
+        FacePipelineException error = Assert.Throws<FacePipelineException>(() => ManifestReader.Read(csv));
 
         Assert.Equal($"{csv}:3: empty label for 'b.pgm'", error.Message);
         Assert.Null(ManifestReader.Read(csv, requireLabels: false)[1].Label);
@@ -100,7 +100,7 @@ public sealed class ManifestReaderTests : IDisposable
     {
         string csv = Write("path,label", "a.pgm,s1", "a2.pgm,s1", ",s2");
 
-        ImageSetException error = Assert.Throws<ImageSetException>(() => ManifestReader.Read(csv));
+        FacePipelineException error = Assert.Throws<FacePipelineException>(() => ManifestReader.Read(csv));
 
         Assert.Equal($"{csv}:4: empty path", error.Message);
     }
@@ -110,7 +110,7 @@ public sealed class ManifestReaderTests : IDisposable
     {
         string csv = Write("path,label", "s1/1.pgm,s1", "s2/1.pgm,s2", "s1/../s1/1.pgm,s1");
 
-        ImageSetException error = Assert.Throws<ImageSetException>(() => ManifestReader.Read(csv));
+        FacePipelineException error = Assert.Throws<FacePipelineException>(() => ManifestReader.Read(csv));
 
         Assert.Equal($"{csv}:4: 's1/../s1/1.pgm' is listed twice", error.Message);
     }
@@ -119,10 +119,10 @@ public sealed class ManifestReaderTests : IDisposable
     public void A_missing_manifest_and_an_empty_one_are_refused()
     {
         string missing = temp.Combine("nope.csv");
-        Assert.Equal($"{missing}: manifest not found", Assert.Throws<ImageSetException>(() => ManifestReader.Read(missing)).Message);
+        Assert.Equal($"{missing}: manifest not found", Assert.Throws<FacePipelineException>(() => ManifestReader.Read(missing)).Message);
 
         string empty = Write("path,label");
-        Assert.Equal($"{empty}: the manifest lists no images", Assert.Throws<ImageSetException>(() => ManifestReader.Read(empty)).Message);
+        Assert.Equal($"{empty}: the manifest lists no images", Assert.Throws<FacePipelineException>(() => ManifestReader.Read(empty)).Message);
     }
 
     [Fact]

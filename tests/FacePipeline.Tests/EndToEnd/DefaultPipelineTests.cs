@@ -39,8 +39,8 @@ public sealed class DefaultPipelineTests : IDisposable
         Assert.Contains("→ detect and align", extraction.Error, StringComparison.Ordinal);
         Assert.Contains("36 new, 0 cached, 0 removed, 0 failed", extraction.Error, StringComparison.Ordinal);
         FeatureCacheReader reader = await FeatureCacheReader.OpenAsync(temp.Combine("cache"));
-        Assert.Equal("mobilefacenet", reader.Identity!.Name);
-        Assert.StartsWith("detect:", reader.Identity.FaceStage, StringComparison.Ordinal);
+        Assert.Equal("mobilefacenet", reader.Identity!.Backbone.Name);
+        Assert.StartsWith("detect:", reader.Identity.FaceStage.Identity, StringComparison.Ordinal);
         Assert.True(File.Exists(temp.Combine("cache", "faces.png")), "the contact sheet of the faces found");
 
         CliRun training = await CliRun.TrainHead("--features", temp.Combine("cache"), "--out", temp.Combine("head"));
@@ -66,7 +66,7 @@ public sealed class DefaultPipelineTests : IDisposable
             "faces: auto → whole images for resnet18, an ImageNet backbone without a face template; --faces detect to align faces anyway",
             extraction.ErrorLines);
         FeatureCacheReader reader = await FeatureCacheReader.OpenAsync(temp.Combine("cache"));
-        Assert.Equal("none", reader.Identity!.FaceStage);
+        Assert.Equal("none", reader.Identity!.FaceStage.Identity);
         Assert.Equal(36, reader.RowCount);
     }
 

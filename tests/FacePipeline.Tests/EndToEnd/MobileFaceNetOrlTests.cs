@@ -38,11 +38,11 @@ public sealed class MobileFaceNetOrlTests : IClassFixture<MobileFaceNetOrlFixtur
         Assert.DoesNotContain("batch dimension is fixed", fixture.Extraction.Error, StringComparison.Ordinal);
         FeatureCacheReader reader = await FeatureCacheReader.OpenAsync(fixture.Cache);
         Assert.Equal(400, reader.RowCount);
-        Assert.StartsWith("detect:blazeface-front:sha256=", reader.Identity!.FaceStage, StringComparison.Ordinal);
-        Assert.EndsWith(":template=arcface-112:pick=largest:min-score=0.5", reader.Identity.FaceStage, StringComparison.Ordinal);
+        Assert.StartsWith("detect:blazeface-front:sha256=", reader.Identity!.FaceStage.Identity, StringComparison.Ordinal);
+        Assert.EndsWith(":template=arcface-112:pick=largest:min-score=0.5", reader.Identity.FaceStage.Identity, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(fixture.Cache, "faces.png")));
-        Assert.Equal("mobilefacenet", reader.Identity!.Name);
-        Assert.Equal("e72a5710cce378dc46472b6b845cb90647634f2738d8c3e581735cf195b9866f", reader.Identity.ModelSha256);
+        Assert.Equal("mobilefacenet", reader.Identity!.Backbone.Name);
+        Assert.Equal("e72a5710cce378dc46472b6b845cb90647634f2738d8c3e581735cf195b9866f", reader.Identity.Backbone.ModelSha256);
         Assert.Equal(128, reader.Identity.FeatureLength);
     }
 
@@ -110,7 +110,7 @@ public sealed class MobileFaceNetOrlTests : IClassFixture<MobileFaceNetOrlFixtur
         string line = Assert.Single(evaluate.ErrorLines);
         Assert.StartsWith("error: ", line, StringComparison.Ordinal);
         Assert.Contains("features were made with face stage none, but head", line, StringComparison.Ordinal);
-        Assert.Contains("was trained with face stage detect (blazeface-front, arcface-112)", line, StringComparison.Ordinal);
+        Assert.Contains("was trained with detect (blazeface-front, arcface-112)", line, StringComparison.Ordinal);
 
         string mixed = temp.Combine("mixed");
         Directory.CreateDirectory(mixed);
@@ -129,7 +129,7 @@ public sealed class MobileFaceNetOrlTests : IClassFixture<MobileFaceNetOrlFixtur
         Assert.Equal(ExitCodes.Failed, run.ExitCode);
         string line = Assert.Single(run.ErrorLines);
         Assert.StartsWith("error: ", line, StringComparison.Ordinal);
-        Assert.Contains("was trained on resnet18", line, StringComparison.Ordinal);
+        Assert.Contains("was trained with resnet18", line, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -33,7 +33,7 @@ public sealed class OrlPipelineTests
         Assert.Contains("400 new, 0 cached, 0 removed, 0 failed", fixture.Extraction.Error, StringComparison.Ordinal);
         FeatureCacheReader reader = await FeatureCacheReader.OpenAsync(fixture.Cache);
         Assert.Equal(400, reader.RowCount);
-        Assert.Equal("resnet18", reader.Identity!.Name);
+        Assert.Equal("resnet18", reader.Identity!.Backbone.Name);
         Assert.Equal(512, reader.Identity.FeatureLength);
         List<FeatureRow> rows = await CacheRows.ReadAllAsync(reader);
 
@@ -93,7 +93,7 @@ public sealed class OrlPipelineTests
         Assert.Equal("s2", labels[1]);
         Assert.Equal(512, description.Architecture.InputSize);
         Assert.Equal(new[] { 1024, 256 }, description.Architecture.Hidden);
-        Assert.Equal("resnet18", description.Backbone.Name);
+        Assert.Equal("resnet18", description.Features.Backbone.Name);
         Assert.Equal(20, description.Metrics.EpochsRun);
         Assert.Equal(120, description.Counts.TestSkipped);
         Assert.Equal(280, description.Counts.Train + description.Counts.Validation);
@@ -210,7 +210,7 @@ public sealed class OrlPipelineTests
         Assert.Equal(ExitCodes.Failed, run.ExitCode);
         string line = Assert.Single(run.ErrorLines);
         Assert.StartsWith("error: ", line, StringComparison.Ordinal);
-        Assert.Contains("was trained on resnet18", line, StringComparison.Ordinal);
+        Assert.Contains("was trained with resnet18", line, StringComparison.Ordinal);
     }
 
     [Fact]

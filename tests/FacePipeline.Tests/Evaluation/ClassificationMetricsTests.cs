@@ -1,3 +1,4 @@
+using FacePipeline.Dataset;
 using FacePipeline.Evaluation;
 using Xunit;
 

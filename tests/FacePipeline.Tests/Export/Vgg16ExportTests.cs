@@ -139,7 +139,7 @@ public sealed class Vgg16ExportTests(Vgg16ExportFixture export, ITestOutputHelpe
         Assert.Single(extract.ErrorLines, l => l.StartsWith("warning: backbone vgg16-notop-torchvision-random is not pretrained", StringComparison.Ordinal));
         FeatureCacheReader reader = await FeatureCacheReader.OpenAsync(cache);
         Assert.Equal(20, reader.RowCount);
-        Assert.Equal([512, 7, 7], reader.Identity!.FeatureShape);
+        Assert.Equal([512, 7, 7], reader.Identity!.Backbone.FeatureShape);
         await foreach (FeatureRow row in reader.ReadRowsAsync())
         {
             Assert.Equal(FeatureLength, row.Features.Length);

@@ -127,7 +127,7 @@ public sealed class ConcurrentExtractTests : IDisposable
     public async Task A_part_writer_whose_commit_failed_disposes_without_hiding_the_error()
     {
         Directory.CreateDirectory(Cache);
-        var identity = new FacePipeline.Backbones.BackboneIdentity("net", "00", "none", "2", [2]);
+        var identity = new FacePipeline.Features.FeatureIdentity(new FacePipeline.Backbones.BackboneIdentity("net", "00", "none", "2", [2]), FacePipeline.Faces.FaceStage.None);
         string final = Path.Combine(Cache, "part-20260101T000000000-0000.parquet");
         FeatureCachePartWriter writer = await FeatureCachePartWriter.CreateAsync(final, identity, "test");
         await writer.AddAsync(new FeatureRow("a.pgm", "a", "train", "00", [1f, 2f]));

@@ -142,18 +142,19 @@ public sealed class ExtractorTests : IDisposable
 
         Assert.Equal(ExitCodes.Failed, refused.ExitCode);
         string error = Assert.Single(refused.ErrorLines, l => l.StartsWith("error:", StringComparison.Ordinal));
-        Assert.StartsWith($"error: {Path.GetFullPath(Cache)}: cache was made by backbone vgg16-notop (sha256 ", error, StringComparison.Ordinal);
-        Assert.Contains(", not other-net (sha256 ", error, StringComparison.Ordinal);
+        Assert.StartsWith($"error: {Path.GetFullPath(Cache)}: cache part part-", error, StringComparison.Ordinal);
+        Assert.Contains(".parquet was made with backbone vgg16-notop (sha256 ", error, StringComparison.Ordinal);
+        Assert.Contains(", but this run with other-net (sha256 ", error, StringComparison.Ordinal);
         Assert.EndsWith("use another --out folder, or --rebuild to recompute it with this backbone", error, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", refused.Error, StringComparison.Ordinal);
-        Assert.Equal("vgg16-notop", (await FeatureCacheReader.OpenAsync(Cache)).Identity!.Name);
+        Assert.Equal("vgg16-notop", (await FeatureCacheReader.OpenAsync(Cache)).Identity!.Backbone.Name);
 
         CliRun rebuilt = await CliRun.Extract("--images", Images, "--out", Cache, "--model", other, "--device", "cpu", "--rebuild");
 
         Assert.Equal(ExitCodes.Success, rebuilt.ExitCode);
         Assert.Contains("extract: 12 new, 0 cached, 0 removed, 0 failed (", rebuilt.Error, StringComparison.Ordinal);
         FeatureCacheReader reader = await FeatureCacheReader.OpenAsync(Cache);
-        Assert.Equal("other-net", reader.Identity!.Name);
+        Assert.Equal("other-net", reader.Identity!.Backbone.Name);
         Assert.Equal(12, reader.RowCount);
     }
 

@@ -26,7 +26,7 @@ public sealed class FaceDetectorCatalogTests
     [Fact]
     public void An_unknown_name_is_refused_with_the_known_names()
     {
-        var error = Assert.Throws<FaceDetectorException>(() => FaceDetectorTestSupport.Catalog.Resolve("retinaface"));
+        var error = Assert.Throws<FacePipelineException>(() => FaceDetectorTestSupport.Catalog.Resolve("retinaface"));
         Assert.Contains("known names: yunet, blazeface-front, blazeface-back", error.Message, StringComparison.Ordinal);
     }
 
@@ -37,7 +37,7 @@ public sealed class FaceDetectorCatalogTests
         string path = folder.Combine("bad.json");
         File.WriteAllText(path, """{"name": "bad", "kind": "blazeface", "model": "x.onnx", "input": {"width": 128, "height": 128}, "outputs": {"scores": ["s"], "boxes": ["b"]}}""");
 
-        var error = Assert.Throws<FaceDetectorException>(() => FaceDetectorDescription.Load(path));
+        var error = Assert.Throws<FacePipelineException>(() => FaceDetectorDescription.Load(path));
         Assert.Contains("needs anchors and box_decoding", error.Message, StringComparison.Ordinal);
     }
 

@@ -2,6 +2,7 @@ using FacePipeline.Backbones;
 using FacePipeline.Cli;
 using FacePipeline.Dataset;
 using FacePipeline.FeatureCache;
+using FacePipeline.Features;
 using FacePipeline.Tests.TestSupport;
 using Xunit;
 
@@ -14,7 +15,7 @@ namespace FacePipeline.Tests.FeatureCache;
 /// </summary>
 public sealed class CacheVerifierTests : IDisposable
 {
-    private static readonly BackboneIdentity Backbone = HandWrittenPart.Identity("fixture", 4);
+    private static readonly FeatureIdentity Backbone = HandWrittenPart.Identity("fixture", 4);
 
     private readonly TempFolder temp = new();
 
@@ -62,14 +63,14 @@ public sealed class CacheVerifierTests : IDisposable
     {
         IReadOnlyList<LabelledImage> input = WriteImages(6);
         await WriteShardsAsync(input, 1);
-        BackboneIdentity other = Backbone with { ModelSha256 = new string('b', 64) };
+        FeatureIdentity other = Backbone with { Backbone = Backbone.Backbone with { ModelSha256 = new string('b', 64) } };
         await WritePartAsync("part-other.parquet", other, [Row("extra/1.pgm", "x")]);
 
         CacheVerification result = await CacheVerifier.VerifyAsync(Cache, null);
 
         CacheProblem problem = Assert.Single(result.Problems);
         Assert.Equal("part-other.parquet", problem.Subject);
-        Assert.Equal($"made by backbone {other}, the cache's other 1 part(s) by {Backbone}; delete it or re-extract its shard with the cache's backbone", problem.Problem);
+        Assert.Equal($"made with backbone {other}, but the cache's other 1 part(s) with {Backbone}; delete it or re-extract its shard with the cache's backbone", problem.Problem);
     }
 
     [Fact]
@@ -91,7 +92,7 @@ public sealed class CacheVerifierTests : IDisposable
         // 400 rows × 64 random floats: the feature column chunk is most of the file, and random floats do not compress,
         // so the page bytes are the values and a flipped bit decodes silently to another number.
         var random = new Random(7);
-        BackboneIdentity wide = HandWrittenPart.Identity("fixture", 64);
+        FeatureIdentity wide = HandWrittenPart.Identity("fixture", 64);
         FeatureRow[] rows = Enumerable.Range(0, 400)
             .Select(i => new FeatureRow($"p/{i}.pgm", "p", null, new string('0', 64), Enumerable.Range(0, 64).Select(_ => random.NextSingle()).ToArray()))
             .ToArray();
@@ -215,14 +216,14 @@ public sealed class CacheVerifierTests : IDisposable
                 .ToArray();
             if (rows.Length > 0)
             {
-                await WritePartAsync($"{shard.PartPrefix}0000.parquet", Backbone, rows);
+                await WritePartAsync($"{FeatureCacheLayout.PartPrefix(shard)}0000.parquet", Backbone, rows);
             }
 
             File.WriteAllText(Path.Combine(Cache, FeatureCacheLayout.ErrorsFileNameOf(shard)), "path,reason\n");
         }
     }
 
-    private async Task<string> WritePartAsync(string name, BackboneIdentity identity, IEnumerable<FeatureRow> rows)
+    private async Task<string> WritePartAsync(string name, FeatureIdentity identity, IEnumerable<FeatureRow> rows)
     {
         string path = Path.Combine(Cache, name);
         await using FeatureCachePartWriter writer = await FeatureCachePartWriter.CreateAsync(path, identity, "test");

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using FacePipeline.Backbones;
 using FacePipeline.Cli;
 using FacePipeline.FeatureCache;
+using FacePipeline.Features;
 using FacePipeline.Tests.TestSupport;
 using Xunit;
 
@@ -13,7 +14,7 @@ namespace FacePipeline.Tests.FeatureCache;
 /// </summary>
 public sealed class DamagedCacheTests : IDisposable
 {
-    private static readonly BackboneIdentity Fixture = HandWrittenPart.Identity("fixture", 4);
+    private static readonly FeatureIdentity Fixture = HandWrittenPart.Identity("fixture", 4);
 
     private readonly TempFolder temp = new();
 
@@ -44,7 +45,7 @@ public sealed class DamagedCacheTests : IDisposable
                     Assert.Equal(4, row.Features.Length);
                 }
             }
-            catch (FeatureCacheException error)
+            catch (FacePipelineException error)
             {
                 Assert.StartsWith($"{Part}: ", error.Message, StringComparison.Ordinal);
                 Assert.DoesNotContain('\n', error.Message);

@@ -1,5 +1,7 @@
 using FacePipeline.Backbones;
+using FacePipeline.Faces;
 using FacePipeline.FeatureCache;
+using FacePipeline.Features;
 using FacePipeline.Tests.TestSupport;
 using Parquet;
 using Xunit;
@@ -9,7 +11,7 @@ namespace FacePipeline.Tests.FeatureCache;
 /// <summary>Cache parts: round trips, metadata identity, row groups, atomic commits and the refusals.</summary>
 public sealed class FeatureCacheTests : IDisposable
 {
-    private static readonly BackboneIdentity Fixture = HandWrittenPart.Identity("fixture", 4);
+    private static readonly FeatureIdentity Fixture = HandWrittenPart.Identity("fixture", 4);
 
     private readonly TempFolder temp = new();
 
@@ -42,7 +44,7 @@ public sealed class FeatureCacheTests : IDisposable
     [Fact]
     public async Task The_metadata_carries_the_backbone_identity()
     {
-        var identity = new BackboneIdentity("vgg-like", new string('c', 64), "size=224x224;order=Bgr", "224x224", [7, 7, 2]);
+        var identity = new FeatureIdentity(new BackboneIdentity("vgg-like", new string('c', 64), "size=224x224;order=Bgr", "224x224", [7, 7, 2]), FaceStage.None);
         await WritePartAsync(temp.Combine("part-a.parquet"), identity, [new FeatureRow("a", "s1", null, new string('0', 64), new float[98])]);
 
         FeatureCacheReader reader = await FeatureCacheReader.OpenAsync(temp.Path);
@@ -50,7 +52,7 @@ public sealed class FeatureCacheTests : IDisposable
         await using ParquetReader parquet = await ParquetReader.CreateAsync(stream);
 
         Assert.True(reader.Identity!.Matches(identity));
-        Assert.Equal([7, 7, 2], reader.Identity.FeatureShape);
+        Assert.Equal([7, 7, 2], reader.Identity.Backbone.FeatureShape);
         Assert.Equal(98, reader.Identity.FeatureLength);
         Assert.Equal("2", parquet.CustomMetadata["facepipeline.format_version"]);
         Assert.Equal("none", parquet.CustomMetadata["facepipeline.face_stage"]);
@@ -64,7 +66,7 @@ public sealed class FeatureCacheTests : IDisposable
     [Fact]
     public async Task Face_columns_and_face_stage_round_trip_with_whole_image_rows_as_nulls()
     {
-        var identity = Fixture with { FaceStage = "detect:blazeface-front:sha256=ab:template=generic:pick=largest:min-score=0.5" };
+        var identity = Fixture with { FaceStage = FaceStage.Parse("detect:blazeface-front:sha256=ab:template=generic:pick=largest:min-score=0.5", "test") };
         FeatureRow[] rows =
         [
             new("a", "s1", "train", new string('0', 64), [1, 2, 3, 4], new CachedFace(10, 20, 30, 40, [1, 2, 3, 4, 5, 6], 0.9f)),
@@ -99,7 +101,7 @@ public sealed class FeatureCacheTests : IDisposable
         FeatureCacheReader reader = await FeatureCacheReader.OpenAsync(temp.Path);
         FeatureRow row = Assert.Single(await reader.ReadRowsAsync().ToListAsync());
 
-        Assert.Equal("none", reader.Identity!.FaceStage);
+        Assert.Equal("none", reader.Identity!.FaceStage.Identity);
         Assert.True(reader.Identity.Matches(Fixture));
         Assert.Null(row.Face);
         Assert.Equal([1f, 2, 3, 4], row.Features);
@@ -109,10 +111,10 @@ public sealed class FeatureCacheTests : IDisposable
     public async Task Parts_of_two_face_stages_are_refused_with_one_line_naming_the_stages()
     {
         await WritePartAsync(temp.Combine("part-a.parquet"), Fixture, [new FeatureRow("a", "s1", null, new string('0', 64), [1, 2, 3, 4])]);
-        var detect = Fixture with { FaceStage = "detect:blazeface-front:sha256=ab:template=generic:pick=largest:min-score=0.5" };
+        var detect = Fixture with { FaceStage = FaceStage.Parse("detect:blazeface-front:sha256=ab:template=generic:pick=largest:min-score=0.5", "test") };
         await WritePartAsync(temp.Combine("part-b.parquet"), detect, [new FeatureRow("b", "s1", null, new string('1', 64), [1, 2, 3, 4], new CachedFace(0, 0, 1, 1, [], 0.9f))]);
 
-        FeatureCacheException error = await Assert.ThrowsAsync<FeatureCacheException>(() => FeatureCacheReader.OpenAsync(temp.Path));
+        FacePipelineException error = await Assert.ThrowsAsync<FacePipelineException>(() => FeatureCacheReader.OpenAsync(temp.Path));
 
         Assert.Equal(
             $"{temp.Combine("part-b.parquet")}: made with face stage detect (blazeface-front, generic), but part-a.parquet with none; a cache holds one face stage's features (re-run Extract with --rebuild)",
@@ -179,7 +181,7 @@ public sealed class FeatureCacheTests : IDisposable
     {
         await using FeatureCachePartWriter writer = await FeatureCachePartWriter.CreateAsync(temp.Combine("part-x.parquet"), Fixture, "test");
 
-        FeatureCacheException error = await Assert.ThrowsAsync<FeatureCacheException>(() => writer.AddAsync(HandWrittenPart.Row("s1/odd.pgm", "s1", 1, 2, 3)));
+        FacePipelineException error = await Assert.ThrowsAsync<FacePipelineException>(() => writer.AddAsync(HandWrittenPart.Row("s1/odd.pgm", "s1", 1, 2, 3)));
 
         Assert.Equal("s1/odd.pgm: feature vector has 3 values, the cache holds 4", error.Message);
     }
@@ -197,7 +199,7 @@ public sealed class FeatureCacheTests : IDisposable
         await HandWrittenPart.WriteAsync(part, Fixture, rows);
 
         FeatureCacheReader reader = await FeatureCacheReader.OpenAsync(temp.Path);
-        FeatureCacheException error = await Assert.ThrowsAsync<FeatureCacheException>(() => ReadAllAsync(reader));
+        FacePipelineException error = await Assert.ThrowsAsync<FacePipelineException>(() => ReadAllAsync(reader));
 
         Assert.Equal($"{part}: feature vectors of inconsistent length (expected 4 per row); re-run Extract with --rebuild", error.Message);
     }
@@ -206,12 +208,12 @@ public sealed class FeatureCacheTests : IDisposable
     public async Task Parts_from_two_backbones_in_one_folder_are_refused()
     {
         await WritePartAsync(temp.Combine("part-a.parquet"), Fixture, [HandWrittenPart.Row("a", "s1", 1, 2, 3, 4)]);
-        BackboneIdentity other = Fixture with { ModelSha256 = new string('b', 64) };
+        FeatureIdentity other = Fixture with { Backbone = Fixture.Backbone with { ModelSha256 = new string('b', 64) } };
         await WritePartAsync(temp.Combine("part-b.parquet"), other, [HandWrittenPart.Row("b", "s1", 1, 2, 3, 4)]);
 
-        FeatureCacheException error = await Assert.ThrowsAsync<FeatureCacheException>(() => FeatureCacheReader.OpenAsync(temp.Path));
+        FacePipelineException error = await Assert.ThrowsAsync<FacePipelineException>(() => FeatureCacheReader.OpenAsync(temp.Path));
 
-        Assert.StartsWith($"{temp.Combine("part-b.parquet")}: made by backbone fixture (sha256 bbbbbbbbbbbb…, 4), but part-a.parquet by fixture (sha256 aaaaaaaaaaaa…, 4);", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"{temp.Combine("part-b.parquet")}: made with backbone fixture (sha256 bbbbbbbbbbbb…, 4), but part-a.parquet with fixture (sha256 aaaaaaaaaaaa…, 4);", error.Message, StringComparison.Ordinal);
         Assert.EndsWith("a cache holds one backbone's features (re-run Extract with --rebuild)", error.Message, StringComparison.Ordinal);
     }
 
@@ -231,29 +233,29 @@ public sealed class FeatureCacheTests : IDisposable
     public async Task Missing_folders_unreadable_parts_and_foreign_parquet_are_refused_with_a_way_out()
     {
         string missing = temp.Combine("none");
-        Assert.Equal($"{missing}: feature cache not found; run Extract first", (await Assert.ThrowsAsync<FeatureCacheException>(() => FeatureCacheReader.OpenAsync(missing))).Message);
+        Assert.Equal($"{missing}: feature cache not found; run Extract first", (await Assert.ThrowsAsync<FacePipelineException>(() => FeatureCacheReader.OpenAsync(missing))).Message);
 
         File.WriteAllText(temp.Combine("part-garbage.parquet"), "not parquet at all");
-        FeatureCacheException garbage = await Assert.ThrowsAsync<FeatureCacheException>(() => FeatureCacheReader.OpenAsync(temp.Path));
+        FacePipelineException garbage = await Assert.ThrowsAsync<FacePipelineException>(() => FeatureCacheReader.OpenAsync(temp.Path));
         Assert.StartsWith($"{temp.Combine("part-garbage.parquet")}: not a readable Parquet file (", garbage.Message, StringComparison.Ordinal);
         Assert.EndsWith("; delete it or re-run Extract with --rebuild", garbage.Message, StringComparison.Ordinal);
         File.Delete(temp.Combine("part-garbage.parquet"));
 
         string foreign = temp.Combine("part-foreign.parquet");
         await HandWrittenPart.WriteAsync(foreign, Fixture, [HandWrittenPart.Row("a", "s1", 1, 2, 3, 4)], new Dictionary<string, string> { ["writer"] = "pandas" });
-        FeatureCacheException notOurs = await Assert.ThrowsAsync<FeatureCacheException>(() => FeatureCacheReader.OpenAsync(temp.Path));
+        FacePipelineException notOurs = await Assert.ThrowsAsync<FacePipelineException>(() => FeatureCacheReader.OpenAsync(temp.Path));
         Assert.Equal($"{foreign}: not a FacePipeline feature cache part (metadata 'facepipeline.format_version' missing)", notOurs.Message);
 
         var future = FeatureCacheSchema.Metadata(Fixture, "9.9");
         future["facepipeline.format_version"] = "3";
         await HandWrittenPart.WriteAsync(foreign, Fixture, [HandWrittenPart.Row("a", "s1", 1, 2, 3, 4)], future);
-        FeatureCacheException newer = await Assert.ThrowsAsync<FeatureCacheException>(() => FeatureCacheReader.OpenAsync(temp.Path));
+        FacePipelineException newer = await Assert.ThrowsAsync<FacePipelineException>(() => FeatureCacheReader.OpenAsync(temp.Path));
         Assert.Equal($"{foreign}: cache format version 3, this tool reads versions 1 and 2; re-run Extract with --rebuild", newer.Message);
     }
 
     public void Dispose() => temp.Dispose();
 
-    private static async Task WritePartAsync(string path, BackboneIdentity identity, IEnumerable<FeatureRow> rows)
+    private static async Task WritePartAsync(string path, FeatureIdentity identity, IEnumerable<FeatureRow> rows)
     {
         await using FeatureCachePartWriter writer = await FeatureCachePartWriter.CreateAsync(path, identity, "test");
         foreach (FeatureRow row in rows)

@@ -41,7 +41,7 @@ public sealed class HeadIntegrityTests : IDisposable
         bytes[bytes.Length / 2] ^= 0x40;
         File.WriteAllBytes(weights, bytes);
 
-        HeadException load = Assert.Throws<HeadException>(() => HeadClassifier.Load(HeadPath));
+        FacePipelineException load = Assert.Throws<FacePipelineException>(() => HeadClassifier.Load(HeadPath));
         CliRun evaluate = await CliRun.Predict("evaluate", "--head", HeadPath, "--features", Cache, "--out", temp.Combine("report"));
 
         string expected = $"{weights}: its SHA-256 differs from the one head.json records (damaged or edited since training); restore the head folder or retrain it";
@@ -65,7 +65,7 @@ public sealed class HeadIntegrityTests : IDisposable
         description["files"]![HeadFolder.LabelsFileName] = ContentHash.OfFile(labelsPath);
         File.WriteAllText(Path.Combine(HeadPath, HeadFolder.DescriptionFileName), description.ToJsonString());
 
-        HeadException error = Assert.Throws<HeadException>(() => HeadClassifier.Load(HeadPath));
+        FacePipelineException error = Assert.Throws<FacePipelineException>(() => HeadClassifier.Load(HeadPath));
 
         Assert.Equal($"{labelsPath}: {problem}; a label map holds each person once", error.Message);
     }
@@ -80,7 +80,7 @@ public sealed class HeadIntegrityTests : IDisposable
         string path = Path.Combine(HeadPath, HeadFolder.DescriptionFileName);
         File.WriteAllText(path, description.ToJsonString());
 
-        HeadException error = Assert.Throws<HeadException>(() => HeadClassifier.Load(HeadPath));
+        FacePipelineException error = Assert.Throws<FacePipelineException>(() => HeadClassifier.Load(HeadPath));
 
         Assert.Equal($"{path}: head format 1, this tool reads 2; retrain the head", error.Message);
     }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using FacePipeline.Backbones;
 using FacePipeline.Cli;
 using FacePipeline.FeatureCache;
+using FacePipeline.Features;
 using FacePipeline.Head;
 using FacePipeline.Tests.TestSupport;
 using Xunit;
@@ -12,7 +13,7 @@ namespace FacePipeline.Tests.Head;
 [Collection(TorchTrainingCollection.Name)]
 public sealed class HeadKindTests : IDisposable
 {
-    private static readonly BackboneIdentity Identity = HandWrittenPart.Identity("fixture", 2);
+    private static readonly FeatureIdentity Identity = HandWrittenPart.Identity("fixture", 2);
 
     private readonly TempFolder temp = new();
 

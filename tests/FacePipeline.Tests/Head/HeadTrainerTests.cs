@@ -1,5 +1,6 @@
 using FacePipeline.Backbones;
 using FacePipeline.FeatureCache;
+using FacePipeline.Features;
 using FacePipeline.Head;
 using FacePipeline.Tests.TestSupport;
 using TorchSharp;
@@ -24,7 +25,7 @@ public sealed class TorchTrainingCollection
 public sealed class HeadTrainerTests : IDisposable
 {
     private const int FeatureLength = 16;
-    private static readonly BackboneIdentity Identity = HandWrittenPart.Identity("fixture", FeatureLength);
+    private static readonly FeatureIdentity Identity = HandWrittenPart.Identity("fixture", FeatureLength);
 
     private readonly TempFolder temp = new();
 
@@ -138,7 +139,7 @@ public sealed class HeadTrainerTests : IDisposable
     {
         await WriteCache(("a1.png", "alice", null, [1, 0, 0, 0]), ("a2.png", "alice", "val", [2, 0, 0, 0]), ("b1.png", "bob", "test", [0, 1, 0, 0]));
 
-        HeadException error = await Assert.ThrowsAsync<HeadException>(() => TrainingSet.LoadAsync(temp.Path));
+        FacePipelineException error = await Assert.ThrowsAsync<FacePipelineException>(() => TrainingSet.LoadAsync(temp.Path));
 
         Assert.Equal($"{temp.Path}: training rows hold 1 label(s); a classifier needs at least 2 people", error.Message);
     }
@@ -148,7 +149,7 @@ public sealed class HeadTrainerTests : IDisposable
     {
         await WriteCache(("a1.png", "alice", "holdout", [1, 0, 0, 0]), ("b1.png", "bob", null, [0, 1, 0, 0]));
 
-        FeatureCacheException error = await Assert.ThrowsAsync<FeatureCacheException>(() => TrainingSet.LoadAsync(temp.Path));
+        FacePipelineException error = await Assert.ThrowsAsync<FacePipelineException>(() => TrainingSet.LoadAsync(temp.Path));
 
         Assert.Equal($"{temp.Path}: row 'a1.png' has split 'holdout'; use train, val, test or leave it empty", error.Message);
     }
@@ -171,7 +172,7 @@ public sealed class HeadTrainerTests : IDisposable
         Assert.NotNull(head.History[^1].ValAccuracy);
 
         TrainingSet allVal = TrainingSet.FromArrays(blobs.Features, FeatureLength, blobs.Classes.Select(c => blobs.Labels[c]).ToArray(), Identity, Enumerable.Repeat(true, blobs.Count).ToArray());
-        HeadException error = Assert.Throws<HeadException>(() => HeadTrainer.SplitRows(allVal, new TrainingOptions()));
+        FacePipelineException error = Assert.Throws<FacePipelineException>(() => HeadTrainer.SplitRows(allVal, new TrainingOptions()));
         Assert.Equal("every row is marked val; mark some rows train or leave their split empty", error.Message);
     }
 
@@ -210,7 +211,7 @@ public sealed class HeadTrainerTests : IDisposable
             ["head.json", "history.csv", "labels.json", "training-curves.png", "weights.bin"],
             Directory.GetFiles(folder).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         Assert.Equal(["head"], Directory.GetFileSystemEntries(temp.Path).Select(Path.GetFileName));
-        HeadException exists = Assert.Throws<HeadException>(() => HeadFolder.Write(folder, trained, Describe(trained, data, options), overwrite: false));
+        FacePipelineException exists = Assert.Throws<FacePipelineException>(() => HeadFolder.Write(folder, trained, Describe(trained, data, options), overwrite: false));
         Assert.Equal($"{folder}: already exists; choose another --out or pass --overwrite to replace it", exists.Message);
     }
 
@@ -255,9 +256,9 @@ public sealed class HeadTrainerTests : IDisposable
     {
         TrainingSet data = Blobs(classes: 2, rowsEach: 4, seed: 6);
 
-        HeadException cuda = Assert.Throws<HeadException>(() => Train(data, new TrainingOptions { Device = "cuda" }));
-        HeadException other = Assert.Throws<HeadException>(() => Train(data, new TrainingOptions { Device = "gpu" }));
-        HeadException invalid = Assert.Throws<HeadException>(() => Train(data, new TrainingOptions { Epochs = 0 }));
+        FacePipelineException cuda = Assert.Throws<FacePipelineException>(() => Train(data, new TrainingOptions { Device = "cuda" }));
+        FacePipelineException other = Assert.Throws<FacePipelineException>(() => Train(data, new TrainingOptions { Device = "gpu" }));
+        FacePipelineException invalid = Assert.Throws<FacePipelineException>(() => Train(data, new TrainingOptions { Epochs = 0 }));
 
         Assert.Equal(
             "cuda: CUDA is not available to TorchSharp (this build references TorchSharp-cpu); reference TorchSharp-cuda-linux instead (see README, 'GPU') or use --device cpu",
@@ -278,10 +279,10 @@ public sealed class HeadTrainerTests : IDisposable
     public async Task A_cache_over_the_budget_is_refused_in_memory_before_its_features_are_read()
     {
         // 1000 rows that claim 2e9 features each: 8e12 bytes as float32, beyond any machine.
-        BackboneIdentity huge = HandWrittenPart.Identity("huge", 2_000_000_000);
+        FeatureIdentity huge = HandWrittenPart.Identity("huge", 2_000_000_000);
         await HandWrittenPart.WriteAsync(temp.Combine("part-huge.parquet"), huge, Enumerable.Range(0, 1000).Select(i => HandWrittenPart.Row($"r{i}", $"p{i % 2}", 1f)).ToArray());
 
-        HeadException error = await Assert.ThrowsAsync<HeadException>(() => TrainingSet.LoadAsync(temp.Path));
+        FacePipelineException error = await Assert.ThrowsAsync<FacePipelineException>(() => TrainingSet.LoadAsync(temp.Path));
 
         Assert.StartsWith($"{temp.Path}: 1000 rows × 2000000000 features need 47729492.2 MiB in memory (the 7629394.5 MiB float32 matrix plus one row-group read), more than the memory budget of ", error.Message, StringComparison.Ordinal);
         Assert.EndsWith(" MiB; stream them (--streaming auto or always) or raise --memory-budget", error.Message, StringComparison.Ordinal);
@@ -291,11 +292,11 @@ public sealed class HeadTrainerTests : IDisposable
     public async Task A_cache_beyond_one_array_is_refused_in_memory_without_an_overflow_and_streamed_in_auto()
     {
         // 1100 × 2,000,000 = 2.2e9 floats (8.8 GB): more than one .NET array holds. On a machine with less memory the
-        // memory check answers first; either way it is a HeadException, never an OverflowException.
-        BackboneIdentity wide = HandWrittenPart.Identity("wide", 2_000_000);
+        // memory check answers first; either way it is a FacePipelineException, never an OverflowException.
+        FeatureIdentity wide = HandWrittenPart.Identity("wide", 2_000_000);
         await HandWrittenPart.WriteAsync(temp.Combine("part-wide.parquet"), wide, Enumerable.Range(0, 1100).Select(i => HandWrittenPart.Row($"r{i}", $"p{i % 2}", 1f)).ToArray());
 
-        HeadException error = await Assert.ThrowsAsync<HeadException>(() => TrainingSet.LoadAsync(temp.Path, StreamingMode.Never, long.MaxValue / 2));
+        FacePipelineException error = await Assert.ThrowsAsync<FacePipelineException>(() => TrainingSet.LoadAsync(temp.Path, StreamingMode.Never, long.MaxValue / 2));
         TrainingSet streamed = await TrainingSet.LoadAsync(temp.Path, StreamingMode.Auto, long.MaxValue / 2);
 
         Assert.Equal(
@@ -337,7 +338,7 @@ public sealed class HeadTrainerTests : IDisposable
 
     private async Task WriteCache(params (string Path, string Label, string? Split, float[] Features)[] rows)
     {
-        BackboneIdentity identity = HandWrittenPart.Identity("fixture", 4);
+        FeatureIdentity identity = HandWrittenPart.Identity("fixture", 4);
         await using FeatureCachePartWriter writer = await FeatureCachePartWriter.CreateAsync(temp.Combine("part-0.parquet"), identity, "test");
         foreach ((string path, string label, string? split, float[] features) in rows)
         {

@@ -77,7 +77,7 @@ public sealed class StreamingTrainingTests : IAsyncLifetime, IDisposable
 
         TrainingSet fits = await TrainingSet.LoadAsync(Cache, StreamingMode.Auto, inMemoryPeak);
         TrainingSet over = await TrainingSet.LoadAsync(Cache, StreamingMode.Auto, inMemoryPeak - 1);
-        HeadException refused = await Assert.ThrowsAsync<HeadException>(() => TrainingSet.LoadAsync(Cache, StreamingMode.Never, inMemoryPeak - 1));
+        FacePipelineException refused = await Assert.ThrowsAsync<FacePipelineException>(() => TrainingSet.LoadAsync(Cache, StreamingMode.Never, inMemoryPeak - 1));
 
         Assert.False(fits.IsStreamed);
         Assert.Equal(1200 * FeatureLength, fits.Features.Length);
@@ -92,7 +92,7 @@ public sealed class StreamingTrainingTests : IAsyncLifetime, IDisposable
     {
         TrainingSet streamed = await TrainingSet.LoadAsync(Cache, StreamingMode.Always, 100_000);
 
-        HeadException error = Assert.Throws<HeadException>(() => HeadTrainer.Train(streamed, new TrainingOptions { Epochs = 1 }));
+        FacePipelineException error = Assert.Throws<FacePipelineException>(() => HeadTrainer.Train(streamed, new TrainingOptions { Epochs = 1 }));
 
         Assert.Equal(
             "memory budget 0.1 MiB is too small to stream 64 features in row groups of 500 rows (one row-group read, a batch and a shuffle buffer of one batch need 0.7 MiB); raise --memory-budget",

@@ -1,5 +1,7 @@
 using FacePipeline.Backbones;
+using FacePipeline.Faces;
 using FacePipeline.FeatureCache;
+using FacePipeline.Features;
 using Parquet;
 using Parquet.Schema;
 
@@ -15,12 +17,12 @@ public static class HandWrittenPart
     /// <summary>The five columns of format version 1: <c>path, label, split, sha256, features</c>.</summary>
     public static ParquetSchema Version1Schema { get; } = new(FeatureCacheSchema.Schema.Fields.Take(5).ToArray());
 
-    /// <summary>A test identity with <paramref name="featureShape"/>.</summary>
-    public static BackboneIdentity Identity(string name = "fixture", params int[] featureShape) =>
-        new(name, new string('a', 64), "size=2x2;resize=Stretch;order=Rgb;layout=Nchw;scale=1", "2x2", featureShape.Length == 0 ? [4] : featureShape);
+    /// <summary>A test identity of whole images with <paramref name="featureShape"/>.</summary>
+    public static FeatureIdentity Identity(string name = "fixture", params int[] featureShape) =>
+        new(new BackboneIdentity(name, new string('a', 64), "size=2x2;resize=Stretch;order=Rgb;layout=Nchw;scale=1", "2x2", featureShape.Length == 0 ? [4] : featureShape), FaceStage.None);
 
     /// <summary>Writes <paramref name="rows"/> as one row group, with the metadata of <paramref name="identity"/>.</summary>
-    public static async Task WriteAsync(string path, BackboneIdentity identity, IReadOnlyList<FeatureRow> rows, IReadOnlyDictionary<string, string>? metadata = null)
+    public static async Task WriteAsync(string path, FeatureIdentity identity, IReadOnlyList<FeatureRow> rows, IReadOnlyDictionary<string, string>? metadata = null)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         await using FileStream stream = File.Create(path);

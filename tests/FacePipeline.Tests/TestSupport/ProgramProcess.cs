@@ -66,9 +66,14 @@ public sealed class ProgramProcess : IDisposable
     }
 
     /// <summary>Sends SIGTERM.</summary>
-    public void Terminate()
+    public void Terminate() => Signal("-TERM");
+
+    /// <summary>Sends SIGINT (what Ctrl-C sends).</summary>
+    public void Interrupt() => Signal("-INT");
+
+    private void Signal(string signal)
     {
-        using var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+        using var kill = Process.Start("kill", [signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
         kill.WaitForExit();
     }
 

@@ -1,4 +1,4 @@
-namespace FacePipeline.Evaluation;
+namespace FacePipeline.Dataset;
 
 /// <summary>
 /// Orders strings so that runs of digits compare by value: <c>s2</c> before <c>s10</c>. Other characters compare
