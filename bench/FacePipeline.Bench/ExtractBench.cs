@@ -113,7 +113,7 @@ internal static class ExtractBench
         float[][] rows = images.Select((_, i) => features.AsSpan(i % 32 * backbone.Identity.FeatureLength, backbone.Identity.FeatureLength).ToArray()).ToArray();
         stages["parquet_write_ms"] = (await Stats.SecondsAsync(repeats, 1, async () =>
         {
-            await using FeatureCachePartWriter writer = await FeatureCachePartWriter.CreateAsync(Path.Combine(cache, "part.parquet"), backbone.Identity, ToolInfo.Version);
+            await using FeatureCachePartWriter writer = await FeatureCachePartWriter.CreateAsync(Path.Combine(cache, FeatureCacheLayout.PartFileName(FeatureCacheLayout.PartPrefix(ShardSpec.All), "bench", 0)), backbone.Identity, ToolInfo.Version);
             for (int i = 0; i < images.Count; i++)
             {
                 await writer.AddAsync(new FeatureRow(images[i].Path, images[i].Label ?? "x", images[i].Split, "0", rows[i]));

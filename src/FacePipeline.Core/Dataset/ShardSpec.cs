@@ -133,9 +133,6 @@ public sealed record ShardSpec(int Index, int Count)
         return (int)(BinaryPrimitives.ReadUInt64LittleEndian(hash) % (ulong)Count) == Index;
     }
 
-    /// <summary>Prefix of this shard's cache part files.</summary>
-    public string PartPrefix => FeatureCache.FeatureCacheLayout.PartPrefix(this);
-
     /// <inheritdoc />
     public override string ToString() => $"{Index}/{Count}";
 }

@@ -16,9 +16,6 @@ namespace FacePipeline.Extraction;
 /// </summary>
 public sealed class Extractor
 {
-    /// <summary>File name of the contact sheet of what the backbone received, in the cache folder.</summary>
-    public const string FacesSheetFileName = "faces.png";
-
     /// <summary>Crops shown on the contact sheet (the first ones computed, in path order).</summary>
     public const int SheetCrops = 48;
 
@@ -60,11 +57,18 @@ public sealed class Extractor
 
         var clock = Stopwatch.StartNew();
         string folder = Path.GetFullPath(options.CacheFolder);
-        string prefix = options.Shard.PartPrefix;
+        string prefix = FeatureCacheLayout.PartPrefix(options.Shard);
         Directory.CreateDirectory(folder);
         using ShardLock held = ShardLock.Acquire(folder, prefix, options.Shard.ToString());
         RebuildManifest.Resolve(folder, prefix);
-        FeatureCacheLayout.RemoveTemporaries(folder, prefix);
+        foreach ((string file, int writer) in FeatureCacheLayout.PartTemporaries(folder, prefix))
+        {
+            if (!AtomicFile.IsProcessAlive(writer))
+            {
+                File.Delete(file);
+            }
+        }
+
         string runId = DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmssfff", CultureInfo.InvariantCulture);
 
         (List<FeatureCachePart> parts, List<FeatureCachePart> own, List<string> superseded) = await OpenPartsAsync(folder, prefix, options.Rebuild, cancellationToken);
@@ -435,7 +439,7 @@ public sealed class Extractor
         }
     }
 
-    /// <summary>Writes <see cref="FacesSheetFileName"/>: what this run fed the backbone, so a person checks the face stage at a glance.</summary>
+    /// <summary>Writes <see cref="FeatureCacheLayout.FacesSheetFileName"/>: what this run fed the backbone, so a person checks the face stage at a glance.</summary>
     private static void WriteSheet(string folder, BackboneIdentity identity, List<ContactSheetTile> crops, List<ContactSheetTile> noFaces)
     {
         if (crops.Count + noFaces.Count == 0)
@@ -446,7 +450,7 @@ public sealed class Extractor
         string title = $"{identity.Name}, faces {FaceStage.ShortOf(identity.FaceStage)}: first {crops.Count} inputs as the backbone sees them"
             + (noFaces.Count > 0 ? $", then {noFaces.Count} image(s) without a face" : string.Empty);
         byte[] png = ContactSheet.RenderPng(title, [.. crops, .. noFaces]);
-        AtomicFile.Write(Path.Combine(folder, FacesSheetFileName), stream => stream.Write(png));
+        AtomicFile.Write(Path.Combine(folder, FeatureCacheLayout.FacesSheetFileName), stream => stream.Write(png));
     }
 
     private static void WriteErrors(string folder, ShardSpec shard, List<ImageFailure> failures)

@@ -1,8 +1,6 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
-using System.Globalization;
 using System.Security.Cryptography;
-using System.Text.RegularExpressions;
 using CsvHelper;
 using FacePipeline.Backbones;
 using FacePipeline.Dataset;
@@ -16,7 +14,7 @@ namespace FacePipeline.FeatureCache;
 /// layout ran, and — given the input — the cache holds every input image exactly once with its current bytes, label
 /// and split. What a pipeline runs after a sharded extraction, before training.
 /// </summary>
-public static partial class CacheVerifier
+public static class CacheVerifier
 {
     /// <summary>Verifies <paramref name="folder"/>.</summary>
     /// <param name="folder">The cache folder.</param>
@@ -245,14 +243,11 @@ public static partial class CacheVerifier
         }
     }
 
-    [GeneratedRegex(@"^part-shard(\d+)of(\d+)-", RegexOptions.CultureInvariant)]
-    private static partial Regex ShardPartName();
-
     /// <summary>The shard counts N of the sharded parts present (a cache normally has one layout).</summary>
     private static List<int> ShardLayouts(IEnumerable<string> names) =>
-        names.Select(n => ShardPartName().Match(n))
-            .Where(m => m.Success)
-            .Select(m => int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture))
+        names.Select(FeatureCacheLayout.ShardOf)
+            .OfType<ShardSpec>()
+            .Select(s => s.Count)
             .Distinct()
             .Order()
             .ToList();
@@ -265,12 +260,12 @@ public static partial class CacheVerifier
             for (int index = 0; index < count; index++)
             {
                 var shard = new ShardSpec(index, count);
-                bool hasPart = files.Any(f => Path.GetFileName(f).StartsWith(shard.PartPrefix, StringComparison.Ordinal));
+                bool hasPart = files.Any(f => FeatureCacheLayout.ShardOf(Path.GetFileName(f)) == shard);
                 bool ran = File.Exists(Path.Combine(folder, FeatureCacheLayout.ErrorsFileNameOf(shard)));
                 if (!hasPart && !ran)
                 {
                     yield return new CacheProblem($"shard {shard}",
-                        $"never ran (no {shard.PartPrefix}*.parquet, no {FeatureCacheLayout.ErrorsFileNameOf(shard)}); run Extract --shard {shard}");
+                        $"never ran (no {FeatureCacheLayout.PartPatternOf(shard)}, no {FeatureCacheLayout.ErrorsFileNameOf(shard)}); run Extract --shard {shard}");
                 }
             }
         }
@@ -280,7 +275,7 @@ public static partial class CacheVerifier
     private static Dictionary<string, string> ReadFailures(string folder)
     {
         var failures = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (string file in Directory.GetFiles(folder, "errors*.csv"))
+        foreach (string file in Directory.GetFiles(folder, FeatureCacheLayout.ErrorsPattern))
         {
             using CsvReader csv = CsvReader.FromFile(file, CsvReaderOptions.Default);
             if (!csv.TryGetFieldIndex("path", out int pathIndex) || !csv.TryGetFieldIndex("reason", out int reasonIndex))

@@ -1,4 +1,5 @@
 using FacePipeline.Dataset;
+using FacePipeline.FeatureCache;
 using FacePipeline.Tests.TestSupport;
 using Xunit;
 
@@ -73,8 +74,8 @@ public sealed class ShardSpecTests
     [Fact]
     public void Part_prefixes_keep_shards_apart()
     {
-        Assert.Equal("part-", ShardSpec.All.PartPrefix);
-        Assert.Equal("part-shard1of3-", new ShardSpec(1, 3).PartPrefix);
+        Assert.Equal("part-", FeatureCacheLayout.PartPrefix(ShardSpec.All));
+        Assert.Equal("part-shard1of3-", FeatureCacheLayout.PartPrefix(new ShardSpec(1, 3)));
         Assert.Equal("0/1", ShardSpec.All.ToString());
     }
 }

@@ -71,7 +71,7 @@ public sealed partial class ReadmeTests(OrlPipelineFixture fixture)
     {
         FeatureCacheReader reader = await FeatureCacheReader.OpenAsync(fixture.Cache);
         var shard = new ShardSpec(0, 4);
-        string part = temp.Combine("cache-shard0", FeatureCacheLayout.PartFileName(shard.PartPrefix, "seed", 0));
+        string part = temp.Combine("cache-shard0", FeatureCacheLayout.PartFileName(FeatureCacheLayout.PartPrefix(shard), "seed", 0));
         await using FeatureCachePartWriter writer = await FeatureCachePartWriter.CreateAsync(part, reader.Identity!, ToolInfo.Version);
         foreach (FeatureRow row in await CacheRows.ReadAllAsync(reader))
         {

@@ -49,7 +49,7 @@ public sealed class ConcurrentExtractTests : IDisposable
             $"error: {Path.GetFullPath(Cache)}: another Extract is writing shard 0/1 of this cache now (.part-lock is locked); wait for it to finish, or use another --out folder",
             error);
         Assert.DoesNotContain("   at ", refused.Error, StringComparison.Ordinal);
-        Assert.Empty(Directory.GetFiles(Cache, "*.parquet"));
+        Assert.Empty(Directory.GetFiles(Cache, FeatureCacheLayout.PartPattern));
 
         CliRun after = await Start().WaitAsync();
         Assert.Equal(ExitCodes.Success, after.ExitCode);

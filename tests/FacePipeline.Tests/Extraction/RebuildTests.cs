@@ -156,7 +156,7 @@ public sealed class RebuildTests : IDisposable
     public void Dispose() => temp.Dispose();
 
     private Dictionary<string, string> PartHashes() =>
-        Directory.GetFiles(Cache, "*.parquet").Order(StringComparer.Ordinal).ToDictionary(p => p, ContentHash.OfFile);
+        Directory.GetFiles(Cache, FeatureCacheLayout.PartPattern).Order(StringComparer.Ordinal).ToDictionary(p => p, ContentHash.OfFile);
 
     private Task<CliRun> Extract(params string[] extra) =>
         CliRun.Extract(["--images", Images, "--out", Cache, "--model", model, "--device", "cpu", .. extra]);
