@@ -207,7 +207,7 @@ public sealed class Extractor
     {
         foreach (FeatureCachePart part in own)
         {
-            string? problem = await CacheVerifier.DataChecksumProblemAsync(part.FilePath, cancellationToken);
+            string? problem = (await PartIntegrity.CheckAsync(part.FilePath, cancellationToken)).Problem;
             if (problem is not null)
             {
                 string shardOption = shard.Count == 1 ? string.Empty : $" --shard {shard}";
