@@ -51,7 +51,9 @@ public static partial class FeatureCacheLayout
     {
         Match match = ShardPartName().Match(fileName);
         return match.Success
-            ? new ShardSpec(int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), int.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture))
+            && int.TryParse(match.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out int index)
+            && int.TryParse(match.Groups[2].Value, NumberStyles.None, CultureInfo.InvariantCulture, out int count)
+            ? new ShardSpec(index, count)
             : null;
     }
 

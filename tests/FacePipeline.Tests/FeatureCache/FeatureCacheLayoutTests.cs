@@ -30,6 +30,7 @@ public sealed class FeatureCacheLayoutTests
     [InlineData("part-20260101T000000000-0000.parquet")]
     [InlineData("errors-shard1of3.csv")]
     [InlineData("other.parquet")]
+    [InlineData("part-shard1of99999999999-x.parquet")]
     public void A_part_of_the_whole_set_or_another_file_has_no_shard(string name) => Assert.Null(FeatureCacheLayout.ShardOf(name));
 
     [Fact]
