@@ -1,3 +1,4 @@
+using FacePipeline.Dataset;
 using FacePipeline.Features;
 using FacePipeline.FeatureCache;
 
@@ -71,7 +72,7 @@ internal static class CacheIoBench
     {
         for (int start = 0, part = 0; start < rows; start += FeatureCacheSchema.PartRows, part++)
         {
-            await using FeatureCachePartWriter writer = await FeatureCachePartWriter.CreateAsync(Path.Combine(folder, $"part-{part:D4}.parquet"), identity, ToolInfo.Version);
+            await using FeatureCachePartWriter writer = await FeatureCachePartWriter.CreateAsync(Path.Combine(folder, FeatureCacheLayout.PartFileName(FeatureCacheLayout.PartPrefix(ShardSpec.All), "bench", part)), identity, ToolInfo.Version);
             for (int i = start; i < Math.Min(rows, start + FeatureCacheSchema.PartRows); i++)
             {
                 await writer.AddAsync(new FeatureRow($"person{i % 40}/{i}.pgm", $"s{i % 40}", null, "0", row(i)));

@@ -123,7 +123,7 @@ internal static class ExtractBench
         float[][] rows = images.Select((_, i) => features.AsSpan(i % 32 * backbone.Identity.FeatureLength, backbone.Identity.FeatureLength).ToArray()).ToArray();
         Stats seconds = (await Stats.SecondsAsync(repeats, 1, async () =>
         {
-            await using FeatureCachePartWriter writer = await FeatureCachePartWriter.CreateAsync(Path.Combine(cache, "part.parquet"), new FeatureIdentity(backbone.Identity, FaceStage.None), ToolInfo.Version);
+            await using FeatureCachePartWriter writer = await FeatureCachePartWriter.CreateAsync(Path.Combine(cache, FeatureCacheLayout.PartFileName(FeatureCacheLayout.PartPrefix(ShardSpec.All), "bench", 0)), new FeatureIdentity(backbone.Identity, FaceStage.None), ToolInfo.Version);
             for (int i = 0; i < images.Count; i++)
             {
                 await writer.AddAsync(new FeatureRow(images[i].Path, images[i].Label ?? "x", images[i].Split, "0", rows[i]));

@@ -1,5 +1,6 @@
 using System.Globalization;
 using FacePipeline.Backbones;
+using FacePipeline.Dataset;
 using FacePipeline.Faces;
 using FacePipeline.FeatureCache;
 using FacePipeline.Features;
@@ -29,7 +30,7 @@ public static class SyntheticFeatureCache
         FeatureIdentity identity = Identity(featureLength);
         for (int start = 0, part = 0; start < rows; start += FeatureCacheSchema.PartRows, part++)
         {
-            string path = Path.Combine(folder, string.Create(CultureInfo.InvariantCulture, $"part-synthetic-{part:D5}.parquet"));
+            string path = Path.Combine(folder, FeatureCacheLayout.PartFileName(FeatureCacheLayout.PartPrefix(ShardSpec.All), "synthetic", part));
             await using FeatureCachePartWriter writer = await FeatureCachePartWriter.CreateAsync(path, identity, "synthetic", cancellationToken);
             for (int i = start; i < Math.Min(rows, start + FeatureCacheSchema.PartRows); i++)
             {

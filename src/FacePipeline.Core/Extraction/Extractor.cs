@@ -6,7 +6,6 @@ using FacePipeline.Faces;
 using FacePipeline.FeatureCache;
 using FacePipeline.Features;
 using FacePipeline.Reporting;
-using FacePipeline.Storage;
 
 namespace FacePipeline.Extraction;
 
@@ -17,9 +16,6 @@ namespace FacePipeline.Extraction;
 /// </summary>
 public sealed class Extractor
 {
-    /// <summary>File name of the contact sheet of what the backbone received, in the cache folder.</summary>
-    public const string FacesSheetFileName = "faces.png";
-
     /// <summary>Crops shown on the contact sheet (the first ones computed, in path order).</summary>
     public const int SheetCrops = 48;
 
@@ -29,7 +25,6 @@ public sealed class Extractor
     private readonly Backbone backbone;
     private readonly Func<BackboneSession> openSession;
     private readonly Func<FaceStageSession>? openFaces;
-    private FeatureIdentity identity;
 
     /// <summary>Creates an extractor.</summary>
     /// <param name="backbone">The backbone whose features the cache holds.</param>
@@ -40,70 +35,34 @@ public sealed class Extractor
         this.backbone = backbone;
         this.openSession = openSession;
         this.openFaces = openFaces;
-        identity = new FeatureIdentity(backbone.Identity, FaceStage.None);
     }
 
     /// <summary>
-    /// Runs the extraction. The shard's lock is held throughout (a second writer of the same shard is refused). With
-    /// <see cref="ExtractionOptions.Rebuild"/> the shard's old parts are not read and stay the cache until the new set
-    /// is committed (<see cref="RebuildManifest"/>). A cancelled run commits the rows computed so far as a part (a
-    /// rebuild drops them: its old parts stay) and then throws <see cref="OperationCanceledException"/>.
+    /// Runs the extraction on the shard of the cache that <see cref="FeatureCacheShardWriter"/> opens (its lock held
+    /// throughout; with <see cref="ExtractionOptions.Rebuild"/> the old parts stay the cache until the new set is
+    /// complete). A cancelled run commits the rows computed so far as a part (a rebuild drops them: its old parts stay)
+    /// and then throws <see cref="OperationCanceledException"/>.
     /// </summary>
     /// <exception cref="FacePipelineException">The cache was made by another backbone (and no rebuild was asked), a part cannot be read or fails its checksum, or another process writes this shard.</exception>
     public async Task<ExtractionSummary> RunAsync(ExtractionOptions options, IProgress<ExtractionProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1);
-        identity = new FeatureIdentity(backbone.Identity, options.FaceStage);
+        var identity = new FeatureIdentity(backbone.Identity, options.FaceStage);
         if (options.FaceStage.Detects && openFaces is null)
         {
             throw new ArgumentException("a detecting face stage needs a detector session opener", nameof(options));
         }
 
         var clock = Stopwatch.StartNew();
-        string folder = Path.GetFullPath(options.CacheFolder);
-        string prefix = FeatureCacheLayout.PartPrefix(options.Shard);
-        Directory.CreateDirectory(folder);
-        using ShardLock held = ShardLock.Acquire(folder, prefix, options.Shard.ToString());
-        RebuildManifest.Resolve(folder, prefix);
-        FeatureCacheLayout.RemoveTemporaries(folder, prefix);
-        string runId = DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmssfff", CultureInfo.InvariantCulture);
-
-        (List<FeatureCachePart> parts, List<FeatureCachePart> own, List<string> superseded) = await OpenPartsAsync(folder, prefix, options.Rebuild, cancellationToken);
-        await VerifyChecksumsAsync(own, options.Shard, cancellationToken);
-        RebuildManifest? rebuild = null;
-        if (options.Rebuild)
-        {
-            rebuild = new RebuildManifest(prefix, runId, superseded, Complete: false);
-            rebuild.Write(folder);
-        }
-
-        try
-        {
-            ExtractionSummary summary = await ReconcileAndComputeAsync(options, folder, prefix, runId, parts, own, clock, progress, cancellationToken);
-            if (rebuild is not null)
-            {
-                // The one switch from the old parts to the new ones (an atomic rename), then the old are deleted.
-                rebuild = rebuild with { Complete = true };
-                rebuild.Write(folder);
-                rebuild.Finish(folder);
-            }
-
-            return summary;
-        }
-        catch (Exception) when (rebuild is not null && !rebuild.Complete)
-        {
-            rebuild.Abandon(folder);
-            throw;
-        }
+        await using FeatureCacheShardWriter cache = await FeatureCacheShardWriter.OpenAsync(options.CacheFolder, options.Shard, identity, options.Rebuild, cancellationToken);
+        ExtractionSummary summary = await ReconcileAndComputeAsync(options, cache, clock, progress, cancellationToken);
+        await cache.CompleteAsync(summary.Failures.Select(f => (f.Path, f.Reason)), cancellationToken);
+        return summary;
     }
 
     private async Task<ExtractionSummary> ReconcileAndComputeAsync(
         ExtractionOptions options,
-        string folder,
-        string prefix,
-        string runId,
-        List<FeatureCachePart> parts,
-        List<FeatureCachePart> own,
+        FeatureCacheShardWriter cache,
         Stopwatch clock,
         IProgress<ExtractionProgress>? progress,
         CancellationToken cancellationToken)
@@ -117,15 +76,15 @@ public sealed class Extractor
         int changed = 0;
         int cached = 0;
         var alreadyCached = new HashSet<string>(StringComparer.Ordinal);
-        foreach (FeatureCachePart part in own)
+        foreach (FeatureCachePart part in cache.OwnParts)
         {
-            (int partRemoved, int partChanged, int partKept) = await ReconcilePartAsync(part, wanted, alreadyCached, cancellationToken);
+            (int partRemoved, int partChanged, int partKept) = await ReconcilePartAsync(cache, part, wanted, alreadyCached, cancellationToken);
             removed += partRemoved;
             changed += partChanged;
             cached += partKept;
         }
 
-        cached += await AdoptOtherLayoutRowsAsync(parts, prefix, wanted, alreadyCached, cancellationToken);
+        cached += await AdoptOtherLayoutRowsAsync(cache.OtherLayoutParts, wanted, alreadyCached, cancellationToken);
 
         foreach ((string path, HashedImage entry) in wanted)
         {
@@ -144,66 +103,11 @@ public sealed class Extractor
             using BackboneSession session = openSession();
             using FaceStageSession? faces = options.FaceStage.Detects ? openFaces!() : null;
             device = session.Device;
-            computed = await ComputeAsync(new ImageFeaturizer(session, faces), toCompute, folder, prefix, runId, options.BatchSize, failures, progress, cancellationToken);
+            computed = await ComputeAsync(new ImageFeaturizer(session, faces), cache, toCompute, options.BatchSize, failures, progress, cancellationToken);
         }
 
-        WriteErrors(folder, options.Shard, failures);
+        failures.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
         return new ExtractionSummary(computed, changed, cached, removed, failures, device, computeClock.Elapsed.TotalSeconds, clock.Elapsed.TotalSeconds);
-    }
-
-    /// <summary>
-    /// The cache's parts and this shard's own among them, and with <paramref name="rebuild"/> the file names of the
-    /// shard's parts the rebuild supersedes instead (not opened: a rebuild repairs a part that cannot be read);
-    /// refuses parts of another backbone.
-    /// </summary>
-    private async Task<(List<FeatureCachePart> Parts, List<FeatureCachePart> Own, List<string> Superseded)> OpenPartsAsync(
-        string folder, string prefix, bool rebuild, CancellationToken cancellationToken)
-    {
-        var parts = new List<FeatureCachePart>();
-        var superseded = new List<string>();
-        foreach (string file in FeatureCacheLayout.VisiblePartFiles(folder))
-        {
-            if (rebuild && FeatureCacheLayout.IsPartOf(Path.GetFileName(file), prefix))
-            {
-                superseded.Add(Path.GetFileName(file));
-            }
-            else
-            {
-                parts.Add(await FeatureCacheReader.ReadPartAsync(file, cancellationToken));
-            }
-        }
-
-        List<FeatureCachePart> own = parts.Where(p => FeatureCacheLayout.IsPartOf(Path.GetFileName(p.FilePath), prefix)).ToList();
-        FeatureCachePart? foreign = parts.FirstOrDefault(p => !p.Identity.Matches(identity));
-        if (foreign?.Identity.Compare(identity) is FeatureIdentityMismatch mismatch)
-        {
-            string remedy = (own.Contains(foreign), mismatch.InFaceStage) switch
-            {
-                (true, true) => $"pass --faces {(foreign.Identity.FaceStage.Detects ? "detect" : "none")} to keep it, --rebuild to recompute it, or use another --out folder",
-                (true, false) => "use another --out folder, or --rebuild to recompute it with this backbone",
-                _ => "its parts belong to other shards: rebuild every shard, or use another --out folder",
-            };
-            throw new FacePipelineException(mismatch.Message(folder, $"cache part {Path.GetFileName(foreign.FilePath)} was", "this run", remedy));
-        }
-
-        return (parts, own, superseded);
-    }
-
-    /// <summary>
-    /// Checks this shard's parts against their recorded data checksum before trusting them: a re-run reads only
-    /// their path and hash columns, which a flipped bit in the features would pass.
-    /// </summary>
-    private static async Task VerifyChecksumsAsync(List<FeatureCachePart> own, ShardSpec shard, CancellationToken cancellationToken)
-    {
-        foreach (FeatureCachePart part in own)
-        {
-            string? problem = await CacheVerifier.DataChecksumProblemAsync(part.FilePath, cancellationToken);
-            if (problem is not null)
-            {
-                string shardOption = shard.Count == 1 ? string.Empty : $" --shard {shard}";
-                throw new FacePipelineException($"{part.FilePath}: {problem}; re-run Extract{shardOption} with --rebuild to recompute this shard");
-            }
-        }
     }
 
     private static Dictionary<string, HashedImage> HashImages(List<LabelledImage> images, List<ImageFailure> failures, CancellationToken cancellationToken)
@@ -245,13 +149,12 @@ public sealed class Extractor
     /// </summary>
     private static async Task<int> AdoptOtherLayoutRowsAsync(
         IReadOnlyList<FeatureCachePart> parts,
-        string prefix,
         Dictionary<string, HashedImage> wanted,
         HashSet<string> alreadyCached,
         CancellationToken cancellationToken)
     {
         int adopted = 0;
-        foreach (FeatureCachePart part in parts.Where(p => !FeatureCacheLayout.IsPartOf(Path.GetFileName(p.FilePath), prefix)))
+        foreach (FeatureCachePart part in parts)
         {
             await foreach (FeatureRow row in FeatureCacheReader.ReadPartRowsAsync(part, includeFeatures: false, cancellationToken))
             {
@@ -278,7 +181,8 @@ public sealed class Extractor
     /// Keeps the rows of a part whose image is still wanted with the same bytes (updating label and split from the
     /// input), and rewrites the part atomically when any row has to go or change.
     /// </summary>
-    private async Task<(int Removed, int Changed, int Kept)> ReconcilePartAsync(
+    private static async Task<(int Removed, int Changed, int Kept)> ReconcilePartAsync(
+        FeatureCacheShardWriter cache,
         FeatureCachePart part,
         Dictionary<string, HashedImage> wanted,
         HashSet<string> alreadyCached,
@@ -309,48 +213,23 @@ public sealed class Extractor
 
         if (rewrite)
         {
-            await RewritePartAsync(part, keep, wanted, cancellationToken);
+            await cache.RewritePartAsync(part, keep.ToDictionary(path => path, path => wanted[path].Image, StringComparer.Ordinal), cancellationToken);
         }
 
         alreadyCached.UnionWith(keep);
         return (removed, changed, keep.Count);
     }
 
-    private async Task RewritePartAsync(FeatureCachePart part, HashSet<string> keep, Dictionary<string, HashedImage> wanted, CancellationToken cancellationToken)
-    {
-        if (keep.Count == 0)
-        {
-            File.Delete(part.FilePath);
-            return;
-        }
-
-        await using FeatureCachePartWriter writer = await FeatureCachePartWriter.CreateAsync(part.FilePath, identity, ToolInfo.Version, cancellationToken);
-        await foreach (FeatureRow row in FeatureCacheReader.ReadPartRowsAsync(part, includeFeatures: true, cancellationToken))
-        {
-            if (keep.Contains(row.Path))
-            {
-                LabelledImage image = wanted[row.Path].Image;
-                await writer.AddAsync(row with { Label = image.Label!, Split = image.Split }, cancellationToken);
-            }
-        }
-
-        await writer.CommitAsync(cancellationToken);
-    }
-
-    private async Task<int> ComputeAsync(
+    private static async Task<int> ComputeAsync(
         ImageFeaturizer featurizer,
+        FeatureCacheShardWriter cache,
         List<HashedImage> work,
-        string folder,
-        string prefix,
-        string runId,
         int batchSize,
         List<ImageFailure> failures,
         IProgress<ExtractionProgress>? progress,
         CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        int partNumber = 0;
-        FeatureCachePartWriter? writer = null;
         int done = 0;
         int computed = 0;
         var crops = new List<ContactSheetTile>();
@@ -367,17 +246,8 @@ public sealed class Extractor
                 }
                 else
                 {
-                    writer ??= await FeatureCachePartWriter.CreateAsync(
-                        Path.Combine(folder, FeatureCacheLayout.PartFileName(prefix, runId, partNumber++)), identity, ToolInfo.Version, cancellationToken);
-                    await writer.AddAsync(new FeatureRow(result.Image.Path, result.Image.Label!, result.Image.Split, result.Sha256, result.Features, result.Face), cancellationToken);
+                    await cache.AddAsync(new FeatureRow(result.Image.Path, result.Image.Label!, result.Image.Split, result.Sha256, result.Features, result.Face), cancellationToken);
                     computed++;
-                    if (writer.RowCount >= FeatureCacheSchema.PartRows)
-                    {
-                        // Each finished part is progress that survives an interrupted run.
-                        await writer.CommitAsync(cancellationToken);
-                        await writer.DisposeAsync();
-                        writer = null;
-                    }
                 }
 
                 if (done % batchSize == 0 || done == work.Count)
@@ -386,25 +256,14 @@ public sealed class Extractor
                 }
             }
 
-            if (writer is not null)
-            {
-                await writer.CommitAsync(cancellationToken);
-            }
-
-            WriteSheet(folder, featurizer.Identity, crops, noFaces);
+            await cache.CommitPartAsync(cancellationToken);
+            WriteSheet(cache, featurizer.Identity, crops, noFaces);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && writer is not null)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // Stopped (SIGTERM, Ctrl-C): the rows computed so far are kept as a part, so a re-run computes only the rest.
-            await writer.CommitAsync(CancellationToken.None);
+            await cache.CommitPartAsync(CancellationToken.None);
             throw;
-        }
-        finally
-        {
-            if (writer is not null)
-            {
-                await writer.DisposeAsync();
-            }
         }
 
         return computed;
@@ -429,8 +288,7 @@ public sealed class Extractor
         }
     }
 
-    /// <summary>Writes <see cref="FacesSheetFileName"/>: what this run fed the backbone, so a person checks the face stage at a glance.</summary>
-    private static void WriteSheet(string folder, FeatureIdentity identity, List<ContactSheetTile> crops, List<ContactSheetTile> noFaces)
+    private static void WriteSheet(FeatureCacheShardWriter cache, FeatureIdentity identity, List<ContactSheetTile> crops, List<ContactSheetTile> noFaces)
     {
         if (crops.Count + noFaces.Count == 0)
         {
@@ -440,24 +298,6 @@ public sealed class Extractor
         string title = $"{identity.Backbone.Name}, faces {identity.FaceStage.Short}: first {crops.Count} inputs as the backbone sees them"
             + (noFaces.Count > 0 ? $", then {noFaces.Count} image(s) without a face" : string.Empty);
         byte[] png = ContactSheet.RenderPng(title, [.. crops, .. noFaces]);
-        AtomicFile.Write(Path.Combine(folder, FacesSheetFileName), stream => stream.Write(png));
+        cache.WriteFacesSheet(png);
     }
-
-    private static void WriteErrors(string folder, ShardSpec shard, List<ImageFailure> failures)
-    {
-        string path = Path.Combine(folder, FeatureCacheLayout.ErrorsFileNameOf(shard));
-        failures.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
-        string[] header = ["path", "reason"];
-        string[][] rows = failures.Select(f => new[] { f.Path, f.Reason }).ToArray();
-        // Written only when its content changes, so an unchanged re-run writes nothing (a read-only cache works).
-        using var rendered = new MemoryStream();
-        CsvTable.Write(rendered, header, rows);
-        if (File.Exists(path) && File.ReadAllBytes(path).AsSpan().SequenceEqual(rendered.ToArray()))
-        {
-            return;
-        }
-
-        CsvTable.Write(path, header, rows);
-    }
-
 }

@@ -1,12 +1,7 @@
-using System.Buffers.Binary;
 using System.Diagnostics;
-using System.Globalization;
-using System.Security.Cryptography;
-using System.Text.RegularExpressions;
 using CsvHelper;
 using FacePipeline.Dataset;
 using FacePipeline.Features;
-using Parquet;
 
 namespace FacePipeline.FeatureCache;
 
@@ -16,7 +11,7 @@ namespace FacePipeline.FeatureCache;
 /// layout ran, and — given the input — the cache holds every input image exactly once with its current bytes, label
 /// and split. What a pipeline runs after a sharded extraction, before training.
 /// </summary>
-public static partial class CacheVerifier
+public static class CacheVerifier
 {
     /// <summary>Verifies <paramref name="folder"/>.</summary>
     /// <param name="folder">The cache folder.</param>
@@ -81,68 +76,20 @@ public static partial class CacheVerifier
         return new CacheVerification(problems, files.Length, parts.Sum(p => p.Rows), bytes, withoutChecksum, input?.Count, clock.Elapsed.TotalSeconds);
     }
 
-    /// <summary>
-    /// Checks the part's recorded <see cref="FeatureCacheSchema.DataSha256Key"/> against the SHA-256 of its bytes
-    /// before the footer (about 3 s per GB, see the README), without decoding it. Returns a problem, or null when the
-    /// part is intact or has no checksum (written by an older version).
-    /// </summary>
-    public static async Task<string?> DataChecksumProblemAsync(string file, CancellationToken cancellationToken = default)
-    {
-        string? recorded;
-        long dataBytes;
-        try
-        {
-            await using FileStream stream = File.OpenRead(file);
-            dataBytes = DataLength(stream);
-            await using ParquetReader reader = await ParquetReader.CreateAsync(stream, cancellationToken: cancellationToken);
-            recorded = reader.CustomMetadata.TryGetValue(FeatureCacheSchema.DataSha256Key, out string? value) ? value : null;
-        }
-        catch (Exception error) when (IsCorruption(error))
-        {
-            return $"not a readable cache part ({OneLine(error)})";
-        }
-
-        if (recorded is null)
-        {
-            return null;
-        }
-
-        string actual = await HashPrefixAsync(file, dataBytes, cancellationToken);
-        return actual == recorded
-            ? null
-            : $"data checksum mismatch (SHA-256 of its pages is {actual[..12]}…, recorded {recorded[..Math.Min(12, recorded.Length)]}…): the file is corrupt";
-    }
-
     private sealed record PartCheck(string? Problem, FeatureIdentity? Identity, List<FeatureRow> Rows, bool HasChecksum);
 
-    /// <summary>Hashes the part's bytes before its footer against its recorded checksum, then decodes every column of every row group.</summary>
+    /// <summary>Checks the part's bytes against its recorded checksum (<see cref="PartIntegrity"/>), then decodes every column of every row group.</summary>
     private static async Task<PartCheck> CheckPartAsync(string file, CancellationToken cancellationToken)
     {
-        FeatureIdentity identity;
-        string? recorded;
-        long dataBytes;
-        try
+        const string remedy = "; delete it and re-run Extract for its shard";
+        PartIntegrity integrity = await PartIntegrity.CheckAsync(file, cancellationToken);
+        if (integrity.Problem is not null)
         {
-            await using FileStream stream = File.OpenRead(file);
-            dataBytes = DataLength(stream);
-            await using ParquetReader reader = await ParquetReader.CreateAsync(stream, cancellationToken: cancellationToken);
-            identity = FeatureCacheSchema.ReadIdentity(reader.CustomMetadata, file);
-            recorded = reader.CustomMetadata.TryGetValue(FeatureCacheSchema.DataSha256Key, out string? value) ? value : null;
-        }
-        catch (Exception error) when (IsCorruption(error))
-        {
-            return new PartCheck($"not a readable cache part ({OneLine(error)}); delete it and re-run Extract for its shard", null, [], false);
+            return new PartCheck(integrity.Problem + remedy, integrity.Identity, [], integrity.HasChecksum);
         }
 
-        if (recorded is not null)
-        {
-            string actual = await HashPrefixAsync(file, dataBytes, cancellationToken);
-            if (actual != recorded)
-            {
-                return new PartCheck($"data checksum mismatch (SHA-256 of its pages is {actual[..12]}…, recorded {recorded[..Math.Min(12, recorded.Length)]}…): the file is corrupt; delete it and re-run Extract for its shard", identity, [], true);
-            }
-        }
-
+        FeatureIdentity identity = integrity.Identity!;
+        bool recorded = integrity.HasChecksum;
         var rows = new List<FeatureRow>();
         try
         {
@@ -153,63 +100,16 @@ public static partial class CacheVerifier
                 rows.Add(row with { Features = [] });
                 if (row.Path is null || row.Label is null || row.Sha256 is null)
                 {
-                    return new PartCheck($"a row without path, label or sha256 (row {rows.Count}); delete it and re-run Extract for its shard", identity, [], recorded is not null);
+                    return new PartCheck($"a row without path, label or sha256 (row {rows.Count}){remedy}", identity, [], recorded);
                 }
             }
         }
-        catch (Exception error) when (IsCorruption(error))
+        catch (Exception error) when (PartIntegrity.IsCorruption(error))
         {
-            return new PartCheck($"unreadable data ({OneLine(error)}); delete it and re-run Extract for its shard", identity, [], recorded is not null);
+            return new PartCheck($"unreadable data ({PartIntegrity.OneLine(error)}){remedy}", identity, [], recorded);
         }
 
-        return new PartCheck(null, identity, rows, recorded is not null);
-    }
-
-    /// <summary>
-    /// Decoders fed corrupt bytes fail in many ways (Parquet.Net's own exceptions, but also index, overflow and
-    /// argument errors from its decompressors and Thrift reader): each of them means "this file is damaged" here.
-    /// </summary>
-    private static bool IsCorruption(Exception error) =>
-        error is FacePipelineException or ParquetException or IOException or InvalidDataException or ArgumentException
-            or IndexOutOfRangeException or InvalidOperationException or OverflowException or NotSupportedException
-            or FormatException or InvalidCastException or NullReferenceException;
-
-    /// <summary>Bytes before the footer: the file ends with the footer, its 4-byte little-endian length and <c>PAR1</c>.</summary>
-    private static long DataLength(FileStream stream)
-    {
-        if (stream.Length < 12)
-        {
-            throw new InvalidDataException("shorter than a Parquet file");
-        }
-
-        Span<byte> tail = stackalloc byte[8];
-        stream.Seek(-8, SeekOrigin.End);
-        stream.ReadExactly(tail);
-        stream.Seek(0, SeekOrigin.Begin);
-        long footer = BinaryPrimitives.ReadInt32LittleEndian(tail);
-        long data = stream.Length - 8 - footer;
-        return footer < 0 || data < 4 ? throw new InvalidDataException("footer length out of range") : data;
-    }
-
-    private static async Task<string> HashPrefixAsync(string file, long length, CancellationToken cancellationToken)
-    {
-        using IncrementalHash hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        await using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
-        var buffer = new byte[1 << 20];
-        long left = length;
-        while (left > 0)
-        {
-            int read = await stream.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, left)), cancellationToken);
-            if (read == 0)
-            {
-                throw new EndOfStreamException();
-            }
-
-            hash.AppendData(buffer, 0, read);
-            left -= read;
-        }
-
-        return Convert.ToHexStringLower(hash.GetCurrentHash());
+        return new PartCheck(null, identity, rows, recorded);
     }
 
     /// <summary>Parts whose identity is not the one most rows have (by <see cref="FeatureIdentity.Compare"/>).</summary>
@@ -246,14 +146,11 @@ public static partial class CacheVerifier
         }
     }
 
-    [GeneratedRegex(@"^part-shard(\d+)of(\d+)-", RegexOptions.CultureInvariant)]
-    private static partial Regex ShardPartName();
-
     /// <summary>The shard counts N of the sharded parts present (a cache normally has one layout).</summary>
     private static List<int> ShardLayouts(IEnumerable<string> names) =>
-        names.Select(n => ShardPartName().Match(n))
-            .Where(m => m.Success)
-            .Select(m => int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture))
+        names.Select(FeatureCacheLayout.ShardOf)
+            .OfType<ShardSpec>()
+            .Select(s => s.Count)
             .Distinct()
             .Order()
             .ToList();
@@ -266,12 +163,12 @@ public static partial class CacheVerifier
             for (int index = 0; index < count; index++)
             {
                 var shard = new ShardSpec(index, count);
-                bool hasPart = files.Any(f => Path.GetFileName(f).StartsWith(FeatureCacheLayout.PartPrefix(shard), StringComparison.Ordinal));
+                bool hasPart = files.Any(f => FeatureCacheLayout.ShardOf(Path.GetFileName(f)) == shard);
                 bool ran = File.Exists(Path.Combine(folder, FeatureCacheLayout.ErrorsFileNameOf(shard)));
                 if (!hasPart && !ran)
                 {
                     yield return new CacheProblem($"shard {shard}",
-                        $"never ran (no {FeatureCacheLayout.PartPrefix(shard)}*.parquet, no {FeatureCacheLayout.ErrorsFileNameOf(shard)}); run Extract --shard {shard}");
+                        $"never ran (no {FeatureCacheLayout.PartPatternOf(shard)}, no {FeatureCacheLayout.ErrorsFileNameOf(shard)}); run Extract --shard {shard}");
                 }
             }
         }
@@ -281,7 +178,7 @@ public static partial class CacheVerifier
     private static Dictionary<string, string> ReadFailures(string folder)
     {
         var failures = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (string file in Directory.GetFiles(folder, "errors*.csv"))
+        foreach (string file in Directory.GetFiles(folder, FeatureCacheLayout.ErrorsPattern))
         {
             using CsvReader csv = CsvReader.FromFile(file, CsvReaderOptions.Default);
             if (!csv.TryGetFieldIndex("path", out int pathIndex) || !csv.TryGetFieldIndex("reason", out int reasonIndex))
@@ -412,6 +309,4 @@ public static partial class CacheVerifier
 
         return string.Empty;
     }
-
-    private static string OneLine(Exception error) => error.Message.ReplaceLineEndings(" ").Trim();
 }

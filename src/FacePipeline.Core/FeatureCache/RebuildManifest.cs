@@ -21,7 +21,7 @@ public sealed record RebuildManifest(string Prefix, string Run, IReadOnlyList<st
 
     /// <summary>Whether a reader must not see the part <paramref name="fileName"/>.</summary>
     public bool Hides(string fileName) =>
-        Complete ? Superseded.Contains(fileName, StringComparer.Ordinal) : fileName.StartsWith($"{Prefix}{Run}-", StringComparison.Ordinal);
+        Complete ? Superseded.Contains(fileName, StringComparer.Ordinal) : FeatureCacheLayout.IsPartOfRun(fileName, Prefix, Run);
 
     /// <inheritdoc/>
     public bool Equals(RebuildManifest? other) =>
@@ -42,7 +42,7 @@ public sealed record RebuildManifest(string Prefix, string Run, IReadOnlyList<st
     public static List<RebuildManifest> ReadAll(string folder)
     {
         var manifests = new List<RebuildManifest>();
-        foreach (string file in Directory.GetFiles(folder, "*rebuild.json").Where(f => !Path.GetFileName(f).StartsWith('.')).Order(StringComparer.Ordinal))
+        foreach (string file in FeatureCacheLayout.RebuildFiles(folder))
         {
             try
             {
@@ -101,7 +101,7 @@ public sealed record RebuildManifest(string Prefix, string Run, IReadOnlyList<st
     /// <summary>Deletes the new run's parts, then the manifest: the superseded parts stay the cache.</summary>
     public void Abandon(string folder)
     {
-        foreach (string file in Directory.GetFiles(folder, $"{Prefix}{Run}-*.parquet"))
+        foreach (string file in FeatureCacheLayout.RunPartFiles(folder, Prefix, Run))
         {
             File.Delete(file);
         }

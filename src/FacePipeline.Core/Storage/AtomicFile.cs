@@ -79,21 +79,6 @@ public static class AtomicFile
     }
 
     /// <summary>
-    /// Deletes the temporaries in <paramref name="folder"/> of files named <paramref name="namePrefix"/>* whose writer
-    /// process is gone (only a crash leaves those behind); a live writer's are kept.
-    /// </summary>
-    public static void RemoveTemporaries(string folder, string namePrefix = "")
-    {
-        foreach (string file in Directory.GetFiles(folder, TemporaryPattern(namePrefix)))
-        {
-            if (OwnerProcessId(file) is int owner && !IsProcessAlive(owner))
-            {
-                File.Delete(file);
-            }
-        }
-    }
-
-    /// <summary>
     /// Whether a process with id <paramref name="processId"/> runs on this machine. A reused id reads as alive, which
     /// only keeps a stale temporary a while longer.
     /// </summary>

@@ -146,7 +146,7 @@ public sealed class DeployFilesTests : IDisposable
         Assert.StartsWith("verify: consistent: ", File.ReadAllText(Path.Combine(state, "1001.log")), StringComparison.Ordinal);
         Assert.Contains(", 40 rows, ", File.ReadAllText(Path.Combine(state, "1001.log")), StringComparison.Ordinal);
         Assert.True(File.Exists(temp.Combine("head", "weights.bin")));
-        Assert.All(Directory.GetFiles(cache, "*.parquet"), p => Assert.Matches("^part-shard[012]of3-", Path.GetFileName(p)));
+        Assert.All(Directory.GetFiles(cache, FeatureCacheLayout.PartPattern), p => Assert.Matches("^part-shard[012]of3-", Path.GetFileName(p)));
 
         CliRun whole = await CliRun.Extract("--images", images, "--out", temp.Combine("whole"), "--model", "resnet18", "--device", "cpu");
         Assert.Equal(ExitCodes.Success, whole.ExitCode);

@@ -114,8 +114,8 @@ public sealed class MobileFaceNetOrlTests : IClassFixture<MobileFaceNetOrlFixtur
 
         string mixed = temp.Combine("mixed");
         Directory.CreateDirectory(mixed);
-        File.Copy(Directory.GetFiles(temp.Combine("whole"), "*.parquet").Single(), Path.Combine(mixed, "part-a.parquet"));
-        File.Copy(Directory.GetFiles(fixture.Cache, "*.parquet").First(), Path.Combine(mixed, "part-b.parquet"));
+        File.Copy(Directory.GetFiles(temp.Combine("whole"), FeatureCacheLayout.PartPattern).Single(), Path.Combine(mixed, "part-a.parquet"));
+        File.Copy(Directory.GetFiles(fixture.Cache, FeatureCacheLayout.PartPattern).First(), Path.Combine(mixed, "part-b.parquet"));
         CliRun train = await CliRun.TrainHead("--features", mixed, "--out", temp.Combine("head"));
         Assert.Equal(ExitCodes.Failed, train.ExitCode);
         Assert.Contains("made with face stage detect (blazeface-front, arcface-112), but part-a.parquet with none", Assert.Single(train.ErrorLines, l => l.StartsWith("error:", StringComparison.Ordinal)), StringComparison.Ordinal);

@@ -1,4 +1,5 @@
 using FacePipeline.Cli;
+using FacePipeline.Dataset;
 using FacePipeline.FeatureCache;
 using FacePipeline.Storage;
 using FacePipeline.Tests.TestSupport;
@@ -37,7 +38,7 @@ public sealed class ConcurrentExtractTests : IDisposable
     {
         Directory.CreateDirectory(Cache);
         CliRun refused;
-        using (ShardLock.Acquire(Cache, "part-", "0/1"))
+        using (ShardLock.Acquire(Cache, FeatureCacheLayout.PartPrefix(ShardSpec.All), "0/1"))
         {
             using ProgramProcess second = Start();
             refused = await second.WaitAsync();
@@ -49,7 +50,7 @@ public sealed class ConcurrentExtractTests : IDisposable
             $"error: {Path.GetFullPath(Cache)}: another Extract is writing shard 0/1 of this cache now (.part-lock is locked); wait for it to finish, or use another --out folder",
             error);
         Assert.DoesNotContain("   at ", refused.Error, StringComparison.Ordinal);
-        Assert.Empty(Directory.GetFiles(Cache, "*.parquet"));
+        Assert.Empty(Directory.GetFiles(Cache, FeatureCacheLayout.PartPattern));
 
         CliRun after = await Start().WaitAsync();
         Assert.Equal(ExitCodes.Success, after.ExitCode);
@@ -107,7 +108,7 @@ public sealed class ConcurrentExtractTests : IDisposable
         Directory.CreateDirectory(Cache);
         // A live process's temporary of this shard, another shard's temporary of a gone process, and a gone
         // process's temporary of this shard: only the last is a crash's leftover of this shard.
-        string live = AtomicFile.TemporaryPath(Path.Combine(Cache, "part-20260101T000000000-0000.parquet"));
+        string live = AtomicFile.TemporaryPath(Path.Combine(Cache, FeatureCacheLayout.PartFileName(FeatureCacheLayout.PartPrefix(ShardSpec.All), "20260101T000000000", 0)));
         string otherShard = Path.Combine(Cache, $".part-shard1of2-20260101T000000000-0000.parquet{AtomicFile.Marker}{DeadProcessId()}-abcd1234");
         string stale = Path.Combine(Cache, $".part-20260101T000000000-0001.parquet{AtomicFile.Marker}{DeadProcessId()}-abcd1234");
         foreach (string file in new[] { live, otherShard, stale })
@@ -128,7 +129,7 @@ public sealed class ConcurrentExtractTests : IDisposable
     {
         Directory.CreateDirectory(Cache);
         var identity = new FacePipeline.Features.FeatureIdentity(new FacePipeline.Backbones.BackboneIdentity("net", "00", "none", "2", [2]), FacePipeline.Faces.FaceStage.None);
-        string final = Path.Combine(Cache, "part-20260101T000000000-0000.parquet");
+        string final = Path.Combine(Cache, FeatureCacheLayout.PartFileName(FeatureCacheLayout.PartPrefix(ShardSpec.All), "20260101T000000000", 0));
         FeatureCachePartWriter writer = await FeatureCachePartWriter.CreateAsync(final, identity, "test");
         await writer.AddAsync(new FeatureRow("a.pgm", "a", "train", "00", [1f, 2f]));
         // Another process removed the temporary (what cleanup did to a live writer before).

@@ -401,7 +401,7 @@ public sealed class ExtractorTests : IDisposable
         return await extractor.RunAsync(new ExtractionOptions { Images = images, CacheFolder = Cache, BatchSize = batchSize }, progress, cancellationToken);
     }
 
-    private string[] PartFiles() => Directory.GetFiles(Cache, "*.parquet").Order(StringComparer.Ordinal).ToArray();
+    private string[] PartFiles() => Directory.GetFiles(Cache, FeatureCacheLayout.PartPattern).Order(StringComparer.Ordinal).ToArray();
 
     private void CopyOrl(int people, int imagesEach, int firstPerson = 1)
     {

@@ -35,6 +35,12 @@ public sealed class RebuildTests : IDisposable
 
     private string Cache => temp.Combine("cache");
 
+    /// <summary>The unsharded shard's part prefix.</summary>
+    private static string Prefix => FeatureCacheLayout.PartPrefix(ShardSpec.All);
+
+    /// <summary>The run id of a rebuild in the far future, so its parts sort after Extract's own.</summary>
+    private static string Run => "29990101T000000000";
+
     [Fact]
     public async Task A_rebuild_that_cannot_open_cuda_keeps_the_old_parts()
     {
@@ -47,7 +53,7 @@ public sealed class RebuildTests : IDisposable
         Assert.Contains(rebuild.ErrorLines, l => l.StartsWith("error: cuda:0: CUDA execution provider unavailable", StringComparison.Ordinal));
         Assert.Equal(before, PartHashes());
         Assert.Equal(12, (await CacheRows.ReadAllAsync(Cache)).Count);
-        Assert.Empty(Directory.GetFiles(Cache, "*rebuild.json"));
+        Assert.Empty(FeatureCacheLayout.RebuildFiles(Cache));
     }
 
     [Fact]
@@ -64,7 +70,7 @@ public sealed class RebuildTests : IDisposable
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => extractor.RunAsync(options, cancelOnFirstReport, stop.Token));
 
         Assert.Equal(before, PartHashes());
-        Assert.Empty(Directory.GetFiles(Cache, "*rebuild.json"));
+        Assert.Empty(FeatureCacheLayout.RebuildFiles(Cache));
         Assert.Equal("0 new, 12 cached, 0 removed, 0 failed", (await extractor.RunAsync(options with { Rebuild = false })).Line);
     }
 
@@ -75,9 +81,9 @@ public sealed class RebuildTests : IDisposable
         Dictionary<string, string> before = PartHashes();
         // What a kill leaves while a rebuild computes: its manifest (incomplete) and a committed new part.
         string old = Assert.Single(before.Keys);
-        string runPart = Path.Combine(Cache, "part-29990101T000000000-0000.parquet");
+        string runPart = Path.Combine(Cache, FeatureCacheLayout.PartFileName(Prefix, Run, 0));
         File.Copy(old, runPart);
-        new RebuildManifest("part-", "29990101T000000000", [Path.GetFileName(old)], Complete: false).Write(Cache);
+        new RebuildManifest(Prefix, Run, [Path.GetFileName(old)], Complete: false).Write(Cache);
 
         Assert.Equal(12, (await CacheRows.ReadAllAsync(Cache)).Count);
         Assert.Equal([old], (await FeatureCacheReader.OpenAsync(Cache)).Parts.Select(p => p.FilePath));
@@ -87,7 +93,7 @@ public sealed class RebuildTests : IDisposable
         Assert.Equal(ExitCodes.Success, next.ExitCode);
         Assert.Contains("extract: 0 new, 12 cached, 0 removed, 0 failed (", next.Error, StringComparison.Ordinal);
         Assert.Equal(before, PartHashes());
-        Assert.Empty(Directory.GetFiles(Cache, "*rebuild.json"));
+        Assert.Empty(FeatureCacheLayout.RebuildFiles(Cache));
     }
 
     [Fact]
@@ -95,9 +101,9 @@ public sealed class RebuildTests : IDisposable
     {
         Assert.Equal(ExitCodes.Success, (await Extract()).ExitCode);
         string old = Assert.Single(PartHashes().Keys);
-        string runPart = Path.Combine(Cache, "part-29990101T000000000-0000.parquet");
+        string runPart = Path.Combine(Cache, FeatureCacheLayout.PartFileName(Prefix, Run, 0));
         File.Copy(old, runPart);
-        new RebuildManifest("part-", "29990101T000000000", [Path.GetFileName(old)], Complete: true).Write(Cache);
+        new RebuildManifest(Prefix, Run, [Path.GetFileName(old)], Complete: true).Write(Cache);
 
         Assert.Equal(12, (await CacheRows.ReadAllAsync(Cache)).Count);
         Assert.Equal([runPart], (await FeatureCacheReader.OpenAsync(Cache)).Parts.Select(p => p.FilePath));
@@ -107,7 +113,7 @@ public sealed class RebuildTests : IDisposable
 
         Assert.Equal(ExitCodes.Success, next.ExitCode);
         Assert.Equal([runPart], PartHashes().Keys);
-        Assert.Empty(Directory.GetFiles(Cache, "*rebuild.json"));
+        Assert.Empty(FeatureCacheLayout.RebuildFiles(Cache));
     }
 
     [Fact]
@@ -156,7 +162,7 @@ public sealed class RebuildTests : IDisposable
     public void Dispose() => temp.Dispose();
 
     private Dictionary<string, string> PartHashes() =>
-        Directory.GetFiles(Cache, "*.parquet").Order(StringComparer.Ordinal).ToDictionary(p => p, ContentHash.OfFile);
+        Directory.GetFiles(Cache, FeatureCacheLayout.PartPattern).Order(StringComparer.Ordinal).ToDictionary(p => p, ContentHash.OfFile);
 
     private Task<CliRun> Extract(params string[] extra) =>
         CliRun.Extract(["--images", Images, "--out", Cache, "--model", model, "--device", "cpu", .. extra]);

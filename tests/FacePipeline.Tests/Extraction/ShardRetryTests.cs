@@ -51,5 +51,5 @@ public sealed class ShardRetryTests : IDisposable
     private Task<CliRun> ExtractShard(string shard) =>
         CliRun.Extract("--images", temp.Combine("images"), "--out", temp.Combine("cache"), "--model", model, "--device", "cpu", "--shard", shard);
 
-    private string[] Parts() => Directory.GetFiles(temp.Combine("cache"), "*.parquet").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray()!;
+    private string[] Parts() => Directory.GetFiles(temp.Combine("cache"), FeatureCacheLayout.PartPattern).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray()!;
 }

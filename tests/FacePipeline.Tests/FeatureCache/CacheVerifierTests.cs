@@ -32,7 +32,7 @@ public sealed class CacheVerifierTests : IDisposable
         Assert.Empty(result.Problems);
         Assert.True(result.Consistent);
         Assert.Equal(12, result.RowCount);
-        Assert.Equal(Directory.GetFiles(Cache, "*.parquet").Length, result.PartCount);
+        Assert.Equal(Directory.GetFiles(Cache, FeatureCacheLayout.PartPattern).Length, result.PartCount);
         Assert.Equal(0, result.PartsWithoutChecksum);
         Assert.Equal(12, result.InputImages);
         Assert.StartsWith($"verify: consistent: {result.PartCount} parts, 12 rows, ", result.Line, StringComparison.Ordinal);
@@ -144,7 +144,7 @@ public sealed class CacheVerifierTests : IDisposable
         Assert.StartsWith($"{input[1].Path}: stale: label/split renamed/- in the input, {input[1].Label}/- in part-", lines[2], StringComparison.Ordinal);
 
         CacheVerification shrunk = await CacheVerifier.VerifyAsync(Cache, input.Skip(1).ToArray());
-        Assert.Equal($"{input[0].Path}: extra: in part-0000.parquet but not in the input; re-run Extract over this input to drop it", Assert.Single(shrunk.Problems).ToString());
+        Assert.Equal($"{input[0].Path}: extra: in {PartName(ShardSpec.All)} but not in the input; re-run Extract over this input to drop it", Assert.Single(shrunk.Problems).ToString());
     }
 
     [Fact]
@@ -216,12 +216,15 @@ public sealed class CacheVerifierTests : IDisposable
                 .ToArray();
             if (rows.Length > 0)
             {
-                await WritePartAsync($"{FeatureCacheLayout.PartPrefix(shard)}0000.parquet", Backbone, rows);
+                await WritePartAsync(PartName(shard), Backbone, rows);
             }
 
             File.WriteAllText(Path.Combine(Cache, FeatureCacheLayout.ErrorsFileNameOf(shard)), "path,reason\n");
         }
     }
+
+    /// <summary>The name Extract gives the first part of <paramref name="shard"/> (of a run at a fixed time).</summary>
+    private static string PartName(ShardSpec shard) => FeatureCacheLayout.PartFileName(FeatureCacheLayout.PartPrefix(shard), "20260101T000000000", 0);
 
     private async Task<string> WritePartAsync(string name, FeatureIdentity identity, IEnumerable<FeatureRow> rows)
     {

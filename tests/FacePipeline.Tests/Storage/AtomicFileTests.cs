@@ -53,24 +53,6 @@ public sealed class AtomicFileTests : IDisposable
         Assert.Equal(["head"], Directory.GetFileSystemEntries(temp.Path).Select(Path.GetFileName));
     }
 
-    [Fact]
-    public void Cleanup_removes_the_temporaries_of_the_prefix_whose_writer_is_gone()
-    {
-        using var exited = System.Diagnostics.Process.Start("true")!;
-        exited.WaitForExit();
-        File.WriteAllText(temp.Combine($".part-0.parquet{AtomicFile.Marker}{exited.Id}-abcd1234"), "x");
-        File.WriteAllText(temp.Combine($".other.csv{AtomicFile.Marker}{exited.Id}-abcd1234"), "x");
-        string live = AtomicFile.TemporaryPath(temp.Combine("part-2.parquet"));
-        File.WriteAllText(live, "x");
-        File.WriteAllText(temp.Combine("part-1.parquet"), "x");
-
-        AtomicFile.RemoveTemporaries(temp.Path, "part-");
-
-        Assert.Equal(3, Directory.GetFiles(temp.Path).Length);
-        Assert.Single(Directory.GetFiles(temp.Path, AtomicFile.TemporaryPattern("other")));
-        Assert.True(File.Exists(live));
-    }
-
     /// <inheritdoc/>
     public void Dispose() => temp.Dispose();
 }
