@@ -53,5 +53,5 @@ public sealed record BackboneIdentity(
     /// </summary>
     public override string ToString() =>
         $"{Name} (sha256 {ModelSha256[..Math.Min(12, ModelSha256.Length)]}…, {FeatureShapeText}{(Normalize == NoNormalization ? string.Empty : ", " + Normalize)}"
-        + $"{(FaceStage == Faces.FaceStage.NoneIdentity ? string.Empty : ", faces " + Faces.FaceStage.ShortOf(FaceStage))})";
+        + $"{(Faces.FaceStage.IsNone(FaceStage) ? string.Empty : ", faces " + Faces.FaceStage.ShortOf(FaceStage))})";
 }

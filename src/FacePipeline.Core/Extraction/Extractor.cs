@@ -143,7 +143,7 @@ public sealed class Extractor
             using BackboneSession session = openSession();
             using FaceStageSession? faces = options.FaceStage.Detects ? openFaces!() : null;
             device = session.Device;
-            computed = await ComputeAsync(new ImageFeaturizer(session, faces), toCompute, folder, prefix, runId, options.BatchSize, failures, progress, cancellationToken);
+            computed = await ComputeAsync(new ImageFeaturizer(session, faces, options.FaceStage.AutoOrient), toCompute, folder, prefix, runId, options.BatchSize, failures, progress, cancellationToken);
         }
 
         WriteErrors(folder, options.Shard, failures);
@@ -177,7 +177,7 @@ public sealed class Extractor
         if (foreign is not null && foreign.Identity.DiffersOnlyInFaceStage(identity))
         {
             string again = own.Contains(foreign)
-                ? $"pass --faces {(foreign.Identity.FaceStage == FaceStage.NoneIdentity ? "none" : "detect")} to keep it, --rebuild to recompute it, or use another --out folder"
+                ? "pass --faces auto to keep it, --rebuild to recompute it, or use another --out folder"
                 : "rebuild every shard, or use another --out folder";
             throw new FeatureCacheException(
                 $"{folder}: cache was made with face stage {FaceStage.ShortOf(foreign.Identity.FaceStage)} ({Path.GetFileName(foreign.FilePath)}), not {FaceStage.ShortOf(identity.FaceStage)}; {again}");

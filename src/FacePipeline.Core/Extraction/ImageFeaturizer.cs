@@ -25,15 +25,21 @@ public sealed class ImageFeaturizer
 {
     private readonly BackboneSession session;
     private readonly FaceStageSession? faces;
-    private readonly ImageDecoder decoder = new();
+    private readonly ImageDecoder decoder;
 
     /// <summary>Creates a featurizer over an open session, with a face stage or (null) whole images.</summary>
-    public ImageFeaturizer(BackboneSession session, FaceStageSession? faces = null)
+    /// <param name="session">The backbone.</param>
+    /// <param name="faces">The detecting face stage, or null for whole images.</param>
+    /// <param name="autoOrient">For whole images: whether EXIF orientation is applied (false only to extend a cache or
+    /// serve a head recorded before it was, <see cref="FaceStage.AutoOrient"/>); a detecting stage says it itself.</param>
+    public ImageFeaturizer(BackboneSession session, FaceStageSession? faces = null, bool autoOrient = true)
     {
         ArgumentNullException.ThrowIfNull(session);
         this.session = session;
         this.faces = faces;
-        Identity = session.Backbone.Identity with { FaceStage = faces?.Stage.Identity ?? FaceStage.NoneIdentity };
+        bool orient = faces?.Stage.AutoOrient ?? autoOrient;
+        decoder = new ImageDecoder(orient);
+        Identity = session.Backbone.Identity with { FaceStage = faces?.Stage.Identity ?? (orient ? FaceStage.None.Identity : FaceStage.NoneIdentity) };
     }
 
     /// <summary>The identity of the features this featurizer makes: the backbone's and the face stage's.</summary>

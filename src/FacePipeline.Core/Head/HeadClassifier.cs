@@ -73,7 +73,7 @@ public sealed class HeadClassifier : IDisposable
         {
             throw new HeadException(
                 $"{source}: features were made with face stage {Faces.FaceStage.ShortOf(features.FaceStage)}, but head {Folder} was trained with face stage "
-                + $"{Faces.FaceStage.ShortOf(Description.Backbone.FaceStage)}; re-run Extract with --faces {(Description.Backbone.FaceStage == Faces.FaceStage.NoneIdentity ? "none" : "detect")} into another --out folder, or train a head on this cache");
+                + $"{Faces.FaceStage.ShortOf(Description.Backbone.FaceStage)}; re-run Extract with --faces {(Faces.FaceStage.IsNone(Description.Backbone.FaceStage) ? "none" : "detect")} into another --out folder, or train a head on this cache");
         }
 
         if (!Description.Backbone.Matches(features))

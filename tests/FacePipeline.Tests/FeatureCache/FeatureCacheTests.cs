@@ -115,7 +115,7 @@ public sealed class FeatureCacheTests : IDisposable
         FeatureCacheException error = await Assert.ThrowsAsync<FeatureCacheException>(() => FeatureCacheReader.OpenAsync(temp.Path));
 
         Assert.Equal(
-            $"{temp.Combine("part-b.parquet")}: made with face stage detect (blazeface-front, generic), but part-a.parquet with none; a cache holds one face stage's features (re-run Extract with --rebuild)",
+            $"{temp.Combine("part-b.parquet")}: made with face stage detect (blazeface-front, generic, stored orientation, no min-face), but part-a.parquet with none (stored orientation); a cache holds one face stage's features (re-run Extract with --rebuild)",
             error.Message);
     }
 
