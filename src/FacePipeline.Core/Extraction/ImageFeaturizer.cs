@@ -254,16 +254,14 @@ public sealed class ImageFeaturizer
             aligned.CopyPixelDataTo(rgb);
             var tensor = new float[preprocessing.TensorLength];
             TensorFiller.Fill(rgb, preprocessing, tensor);
-            var where = new CachedFace(
-                face.Box.X, face.Box.Y, face.Box.Width, face.Box.Height, face.Landmarks.SelectMany(l => new[] { l.Point.X, l.Point.Y }).ToArray(), face.Score);
-            prepared.Add(new Prepared(prepared.Count, tensor, where, new FaceCrop(rgb, aligned.Width, aligned.Height)));
+            prepared.Add(new Prepared(prepared.Count, tensor, face, new FaceCrop(rgb, aligned.Width, aligned.Height)));
         }
 
         return new Decoded(image, sha256, prepared, null, null, false);
     }
 
     /// <summary>One face (or the whole image) ready for the backbone.</summary>
-    private sealed record Prepared(int Index, float[] Tensor, CachedFace? Face, FaceCrop Crop, float[]? Features = null);
+    private sealed record Prepared(int Index, float[] Tensor, DetectedFace? Face, FaceCrop Crop, float[]? Features = null);
 
     private sealed record Decoded(LabelledImage Image, string Sha256, List<Prepared> Faces, string? Failure, FaceCrop? Thumbnail, bool NoFace)
     {

@@ -30,7 +30,7 @@ public static class PredictionCsvWriter
     public static string?[] Row(FacePrediction prediction, int topK)
     {
         ArgumentNullException.ThrowIfNull(prediction);
-        FeatureCache.CachedFace? face = prediction.Face;
+        Faces.FaceBox? face = prediction.Face?.Box;
         var row = new List<string?>
         {
             prediction.Path,

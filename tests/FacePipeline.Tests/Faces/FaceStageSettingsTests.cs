@@ -64,6 +64,22 @@ public sealed class FaceStageSettingsTests : IClassFixture<FaceDetectorTestSuppo
     }
 
     [Fact]
+    public async Task The_detector_s_face_record_reaches_the_featurized_image_with_its_landmark_names()
+    {
+        Backbone backbone = Bundled();
+        FaceDetector detector = FaceDetectorTestSupport.Catalog.Resolve("blazeface-front");
+        using BackboneSession session = BackboneSession.Open(backbone, DeviceSpec.Cpu, 1, out _);
+        using FaceStageSession faces = FaceStageSession.Open(detector, backbone, DeviceSpec.Cpu, out _);
+        string path = TestSupport.TestPaths.OrlImage(3, 4);
+
+        FacePipeline.Extraction.FeaturizedImage result = Assert.Single(await new FacePipeline.Extraction.ImageFeaturizer(session, faces)
+            .FeaturizeAsync([new FacePipeline.Extraction.HashedImage(new FacePipeline.Dataset.LabelledImage(path, path, null, null), null)], 1).ToListAsync());
+
+        Assert.Equal(detector.Description.Keypoints, result.Face!.LandmarkNames);
+        Assert.InRange(result.Face.Score, detector.Description.ScoreThreshold, 1f);
+    }
+
+    [Fact]
     public void Faces_found_in_random_noise_are_no_face_and_real_faces_stay()
     {
         Backbone backbone = Bundled();
