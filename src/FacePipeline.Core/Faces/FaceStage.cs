@@ -90,11 +90,7 @@ public sealed record FaceStage
     /// minimum face size and orientation says so: <c>none (stored orientation)</c>,
     /// <c>detect (blazeface-front, arcface-112, stored orientation, no min-face)</c>.
     /// </summary>
-    public string Short => Detects
-        ? $"detect ({DetectorName}, {Geometry}{(AutoOrient ? string.Empty : ", " + OldMarker)})"
-        : NoneIdentity + (AutoOrient ? string.Empty : " (stored orientation)");
-
-    private static string OldMarker => "stored orientation, no min-face";
+    public string Short => ShortOf(Identity);
 
     /// <summary>The stage that detects with <paramref name="detector"/> and aligns onto <paramref name="backbone"/>'s template (generic when it names none).</summary>
     public static FaceStage Detect(FaceDetector detector, Backbone backbone)
@@ -124,7 +120,6 @@ public sealed record FaceStage
         }
 
         ArgumentNullException.ThrowIfNull(detector);
-
         FaceStage current = Detect(detector, backbone);
         return new FaceStage(true, current.DetectorName, current.DetectorSha256, current.Geometry, current.MinScore, minFacePx, autoOrient);
     }
@@ -144,7 +139,7 @@ public sealed record FaceStage
         }
 
         string? template = parts.FirstOrDefault(p => p.StartsWith("template=", StringComparison.Ordinal))?["template=".Length..];
-        return $"detect ({parts[1]}{(template is null ? string.Empty : ", " + template)}{(old ? ", " + OldMarker : string.Empty)})";
+        return $"detect ({parts[1]}{(template is null ? string.Empty : ", " + template)}{(old ? ", stored orientation, no min-face" : string.Empty)})";
     }
 
     /// <summary>The detector name of an identity string, or null for <c>none</c>.</summary>
