@@ -86,7 +86,7 @@ public static class ExtractCommand
 
                 return session;
             },
-            detector is null ? null : () => FaceStageSession.Open(detector, backbone, device, out _));
+            detector is null ? null : () => FaceStageSession.Open(options.FaceStage, detector, backbone, device, out _));
         io.WriteNote($"extract: {options.Images.Count} images, backbone {backbone.Identity}, faces {options.FaceStage.Short}, shard {options.Shard}, cache {options.CacheFolder}");
         var bar = new ProgressReporter(io, "images");
         var progress = new SynchronousProgress<ExtractionProgress>(p => bar.Report(p.Done, p.Total, p.ElapsedSeconds, p.Failed));

@@ -44,6 +44,11 @@ public static class PredictCommand
         using HeadClassifier classifier = HeadClassifier.Load(CommandRunner.RequireFolder(parse.GetValue(o.Head)!, "head folder"));
         double? threshold = UnknownThresholdFor(parse, o.Unknown, classifier, out string? thresholdNote);
         Backbone backbone = HeadPredictor.ResolveBackbone(classifier, parse.GetValue(o.Model), BackboneCatalog.Default());
+        if (parse.GetValue(o.Output) is string outPath)
+        {
+            PredictionCsvWriter.EnsureWritable(outPath, InputsOf(parse.GetValue(o.Head)!, parse.GetValue(o.Manifest), set, backbone, classifier));
+        }
+
         int batchSize = CommonOptions.BatchSizeFor(parse, o.BatchSize, backbone);
         using BackboneSession session = OpenSession(backbone, parse.GetValue(o.Device)!, batchSize, io);
         using FaceStageSession? faces = OpenFaces(classifier, backbone, parse.GetValue(o.Device)!);
@@ -65,6 +70,24 @@ public static class PredictCommand
         }, token);
         bar.Finish();
         return await WritePredictionsAsync(run, k, parse.GetValue(o.Output), parse.GetValue(o.Strict), io, token);
+    }
+
+    /// <summary>Every file and folder the main command reads, for <see cref="PredictionCsvWriter.EnsureWritable"/>.</summary>
+    private static List<(string Path, string What)> InputsOf(string head, string? manifest, IReadOnlyList<LabelledImage> set, Backbone backbone, HeadClassifier classifier)
+    {
+        var inputs = new List<(string Path, string What)> { (head, "head folder"), (backbone.ModelPath, "backbone model") };
+        if (manifest is not null)
+        {
+            inputs.Add((manifest, "manifest"));
+        }
+
+        if (classifier.Description.Features.FaceStage.DetectorName is string detector)
+        {
+            inputs.Add((FaceDetectorCatalog.Default().Resolve(detector).ModelPath, "face detector model"));
+        }
+
+        inputs.AddRange(set.Select(image => (image.FullPath, "image")));
+        return inputs;
     }
 
     private static Command EvaluateCommand(CommandIo io)

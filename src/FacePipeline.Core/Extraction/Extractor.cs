@@ -103,7 +103,7 @@ public sealed class Extractor
             using BackboneSession session = openSession();
             using FaceStageSession? faces = options.FaceStage.Detects ? openFaces!() : null;
             device = session.Device;
-            computed = await ComputeAsync(new ImageFeaturizer(session, faces), cache, toCompute, options.BatchSize, failures, progress, cancellationToken);
+            computed = await ComputeAsync(new ImageFeaturizer(session, faces, options.FaceStage), cache, toCompute, options.BatchSize, failures, progress, cancellationToken);
         }
 
         failures.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));

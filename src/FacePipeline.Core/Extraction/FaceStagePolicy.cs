@@ -65,10 +65,13 @@ public static class FaceStagePolicy
             List<FeatureCachePart> parts = await FeatureCacheReader.ListPartsAsync(cacheFolder, null, cancellationToken);
             if (parts.Count > 0)
             {
+                // The recorded stage as a whole, minimum face size and orientation included: a cache made before those
+                // existed keeps growing the way it was made, never mixing two kinds of features; --rebuild renews it.
                 FaceStage recorded = parts[0].Identity.FaceStage;
                 return recorded.DetectorName is null
-                    ? new FaceStageChoice(FaceStage.None, null, "faces: auto keeps the cache's face stage none (whole images); --faces detect --rebuild to change it")
-                    : Detecting(catalog.Resolve(recorded.DetectorName), backbone, $"faces: auto keeps the cache's face stage {recorded.Short}; --faces none --rebuild to change it");
+                    ? new FaceStageChoice(recorded, null, $"faces: auto keeps the cache's face stage {recorded.Short} (whole images); "
+                        + (recorded.AutoOrient ? "--faces detect --rebuild to change it" : "--rebuild to recompute it with EXIF orientation"))
+                    : Recorded(recorded, catalog.Resolve(recorded.DetectorName), backbone);
             }
         }
 
@@ -83,7 +86,7 @@ public static class FaceStagePolicy
             return new FaceStageChoice(FaceStage.None, null, $"faces: auto → whole images for {backbone.Identity.Name}, an ImageNet backbone without a face template; --faces detect to align faces anyway");
         }
 
-        (int sampled, int found) = Sample(images, detector, device, cancellationToken);
+        (int sampled, int found) = Sample(images, FaceStage.Detect(detector, backbone), detector, backbone, device, cancellationToken);
         bool detect = sampled > 0 && found >= MinFoundFraction * sampled;
         string note = string.Create(CultureInfo.InvariantCulture,
             $"faces: auto found a face in {found} of {sampled} sampled images ({(sampled == 0 ? 0 : 100.0 * found / sampled):0.#} %, detector {detector.Name}; "
@@ -107,23 +110,30 @@ public static class FaceStagePolicy
     private static FaceStageChoice Detecting(FaceDetector detector, Backbone backbone, string? note) =>
         new(FaceStage.Detect(detector, backbone), detector, note);
 
+    private static FaceStageChoice Recorded(FaceStage recorded, FaceDetector detector, Backbone backbone)
+    {
+        FaceStage stage = FaceStage.Detect(detector, backbone).As(recorded);
+        string renew = stage.AutoOrient ? "--faces none --rebuild to change it" : "--faces detect --rebuild to recompute it with EXIF orientation and the minimum face size";
+        return new(stage, detector, $"faces: auto keeps the cache's face stage {recorded.Short}; {renew}");
+    }
+
     /// <summary>
     /// Runs the detector over the sample: images sampled and images with a face. Unreadable images count as neither.
     /// </summary>
-    private static (int Sampled, int Found) Sample(IReadOnlyList<LabelledImage> images, FaceDetector detector, DeviceSpec device, CancellationToken cancellationToken)
+    private static (int Sampled, int Found) Sample(
+        IReadOnlyList<LabelledImage> images, FaceStage stage, FaceDetector detector, Backbone backbone, DeviceSpec device, CancellationToken cancellationToken)
     {
         IReadOnlyList<LabelledImage> sample = SampleOf(images);
-        using FaceDetectorSession session = FaceDetectorSession.Open(detector, device, FaceStageSession.DetectorIntraOpThreads, out _);
-        var decoder = new ImageDecoder();
+        using FaceStageSession session = FaceStageSession.Open(stage, detector, backbone, device, out _);
+        var decoder = new ImageDecoder(stage.AutoOrient);
         int sampled = 0;
         int found = 0;
-        float minScore = detector.Description.ScoreThreshold;
         Parallel.ForEach(sample, new ParallelOptions { CancellationToken = cancellationToken }, image =>
         {
             try
             {
                 using SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24> decoded = decoder.Decode(File.ReadAllBytes(image.FullPath));
-                List<DetectedFace> faces = session.Detect(decoded).Where(face => face.Score >= minScore).ToList();
+                IReadOnlyList<DetectedFace> faces = session.Detect(decoded);
                 Interlocked.Increment(ref sampled);
                 if (FaceSelection.Largest(faces, decoded.Width, decoded.Height) is not null)
                 {

@@ -18,6 +18,6 @@ public sealed record FeaturizedImage(
     float[]? Features,
     string? Failure,
     int FaceIndex = 0,
-    CachedFace? Face = null,
+    Faces.DetectedFace? Face = null,
     FaceCrop? Crop = null,
     bool NoFace = false);

@@ -26,15 +26,22 @@ public sealed class ImageFeaturizer
 {
     private readonly BackboneSession session;
     private readonly FaceStageSession? faces;
-    private readonly ImageDecoder decoder = new();
+    private readonly ImageDecoder decoder;
 
     /// <summary>Creates a featurizer over an open session, with a face stage or (null) whole images.</summary>
-    public ImageFeaturizer(BackboneSession session, FaceStageSession? faces = null)
+    /// <param name="session">The backbone.</param>
+    /// <param name="faces">The detecting face stage, or null for whole images.</param>
+    /// <param name="wholeImages">For whole images: the stage to make features under (default <see cref="FaceStage.None"/>;
+    /// a stage recorded before EXIF orientation was applied only to extend such a cache or serve such a head); a detecting
+    /// stage comes with <paramref name="faces"/>.</param>
+    public ImageFeaturizer(BackboneSession session, FaceStageSession? faces = null, FaceStage? wholeImages = null)
     {
         ArgumentNullException.ThrowIfNull(session);
         this.session = session;
         this.faces = faces;
-        Identity = new FeatureIdentity(session.Backbone.Identity, faces?.Stage ?? FaceStage.None);
+        FaceStage stage = faces?.Stage ?? wholeImages ?? FaceStage.None;
+        decoder = new ImageDecoder(stage.AutoOrient);
+        Identity = new FeatureIdentity(session.Backbone.Identity, stage);
     }
 
     /// <summary>The identity of the features this featurizer makes: the backbone's and the face stage's.</summary>
@@ -249,16 +256,14 @@ public sealed class ImageFeaturizer
             aligned.CopyPixelDataTo(rgb);
             var tensor = new float[preprocessing.TensorLength];
             TensorFiller.Fill(rgb, preprocessing, tensor);
-            var where = new CachedFace(
-                face.Box.X, face.Box.Y, face.Box.Width, face.Box.Height, face.Landmarks.SelectMany(l => new[] { l.Point.X, l.Point.Y }).ToArray(), face.Score);
-            prepared.Add(new Prepared(prepared.Count, tensor, where, new FaceCrop(rgb, aligned.Width, aligned.Height)));
+            prepared.Add(new Prepared(prepared.Count, tensor, face, new FaceCrop(rgb, aligned.Width, aligned.Height)));
         }
 
         return new Decoded(image, sha256, prepared, null, null, false);
     }
 
     /// <summary>One face (or the whole image) ready for the backbone.</summary>
-    private sealed record Prepared(int Index, float[] Tensor, CachedFace? Face, FaceCrop Crop, float[]? Features = null);
+    private sealed record Prepared(int Index, float[] Tensor, DetectedFace? Face, FaceCrop Crop, float[]? Features = null);
 
     private sealed record Decoded(LabelledImage Image, string Sha256, List<Prepared> Faces, string? Failure, FaceCrop? Thumbnail, bool NoFace)
     {

@@ -17,7 +17,19 @@ public sealed record FaceStage
     /// <summary>The face selection rule: the largest visible box (<see cref="FaceSelection.Largest"/>).</summary>
     public const string PickLargest = "largest";
 
+    /// <summary>
+    /// Smallest face kept, in pixels of the displayed image (the shorter side of the detector's box). In pixels of the
+    /// image, not relative to it: what a face holds for the backbone is its own pixel count (a 112-pixel aligned crop
+    /// from a 7-pixel box is a 16-fold enlargement of nothing), and BlazeFace enlarges small images to its input, so its
+    /// false faces in noise are small in the image's pixels but fill most of it (18.8 px in a 20×20 noise image).
+    /// Measured 2026-12-03 with the three bundled detectors (README, "Minimum face size"): the smallest face picked in
+    /// lfw-dev is 39.3 px, in data/orl-faces 23.5 px (a real face looking up); faces found in random noise were at most
+    /// 18.8 px. The threshold lies between the two.
+    /// </summary>
+    public const int DefaultMinFacePx = 20;
+
     private const string DetectWord = "detect";
+    private const string Exif = "exif";
 
     /// <summary>
     /// The settings after <c>detect:NAME</c> (or after <c>none</c>, for those that apply to whole images), in identity
@@ -31,6 +43,8 @@ public sealed record FaceStage
         new("template", s => s.Geometry, (s, v) => s with { Geometry = v }),
         new("pick", _ => PickLargest, (s, v) => v == PickLargest ? s : null),
         new("min-score", s => s.MinScore.ToString("0.###", CultureInfo.InvariantCulture), (s, v) => ParseFloat(v) is float f ? s with { MinScore = f } : null),
+        new("min-face", s => s.MinFacePx > 0 ? s.MinFacePx.ToString(CultureInfo.InvariantCulture) : null, (s, v) => int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out int px) ? s with { MinFacePx = px } : null),
+        new("orient", s => s.AutoOrient ? Exif : null, (s, v) => v == Exif ? s with { AutoOrient = true } : null, OnWholeImages: true),
     ];
 
     private FaceStage(bool detects, string? detectorName)
@@ -40,7 +54,7 @@ public sealed record FaceStage
     }
 
     /// <summary>Whole images, resized to the backbone's input (the path before the face stage existed).</summary>
-    public static FaceStage None { get; } = new(false, null);
+    public static FaceStage None { get; } = new FaceStage(false, null) with { AutoOrient = true };
 
     /// <summary>Whether faces are detected and aligned.</summary>
     public bool Detects { get; }
@@ -57,16 +71,33 @@ public sealed record FaceStage
     /// <summary>The detector score below which a candidate is no face.</summary>
     public float MinScore { get; private init; }
 
+    /// <summary>Faces whose box is narrower or lower than this many pixels of the displayed image are no face (0 for stages recorded before the setting existed).</summary>
+    public int MinFacePx { get; private init; }
+
     /// <summary>
-    /// The canonical identity, as caches and heads record it: <c>none</c>, or
-    /// <c>detect:blazeface-front:sha256=HEX:template=arcface-112:pick=largest:min-score=0.5</c>.
+    /// Whether images are turned as their EXIF orientation says before anything else (false only for stages recorded
+    /// before orientation was applied: their features came from the stored, possibly sideways, pixels).
+    /// </summary>
+    public bool AutoOrient { get; private init; }
+
+    /// <summary>
+    /// The canonical identity, as caches and heads record it: <c>none:orient=exif</c>, or
+    /// <c>detect:blazeface-front:sha256=HEX:template=arcface-112:pick=largest:min-score=0.5:min-face=20:orient=exif</c>.
+    /// Stages recorded before the minimum face size and the orientation existed read as <c>none</c> and
+    /// <c>…:min-score=0.5</c> (minimum 0, stored orientation) and keep exactly those strings.
     /// </summary>
     public string Identity => string.Join(':', [
         Detects ? $"{DetectWord}:{DetectorName}" : NoneIdentity,
         .. Settings.Where(s => Detects || s.OnWholeImages).Select(s => s.Format(this) is string value ? $"{s.Key}={value}" : null).OfType<string>()]);
 
-    /// <summary>A short form for people: <c>none</c> or <c>detect (blazeface-front, arcface-112)</c>.</summary>
-    public string Short => Detects ? $"{DetectWord} ({DetectorName}, {Geometry})" : NoneIdentity;
+    /// <summary>
+    /// A short form for people: <c>none</c> or <c>detect (blazeface-front, arcface-112)</c>; a stage recorded before the
+    /// minimum face size and orientation says so: <c>none (stored orientation)</c>,
+    /// <c>detect (blazeface-front, arcface-112, stored orientation, no min-face)</c>.
+    /// </summary>
+    public string Short => Detects
+        ? $"{DetectWord} ({DetectorName}, {Geometry}{(AutoOrient ? string.Empty : ", stored orientation, no min-face")})"
+        : NoneIdentity + (AutoOrient ? string.Empty : " (stored orientation)");
 
     /// <summary>The stage that detects with <paramref name="detector"/> and aligns onto <paramref name="backbone"/>'s template (generic when it names none).</summary>
     public static FaceStage Detect(FaceDetector detector, Backbone backbone)
@@ -78,7 +109,21 @@ public sealed record FaceStage
             DetectorSha256 = detector.ModelSha256,
             Geometry = backbone.Description.FaceTemplate ?? FaceGeometry.GenericName,
             MinScore = detector.Description.ScoreThreshold,
+            MinFacePx = DefaultMinFacePx,
+            AutoOrient = true,
         };
+    }
+
+    /// <summary>
+    /// <paramref name="recorded"/>'s minimum face size and orientation on this stage: how a stage made from today's
+    /// detector and backbone (<see cref="Detect"/>) makes features the way a cache or head recorded before those
+    /// settings existed holds them. The caller compares the result with <paramref name="recorded"/> to notice another
+    /// detector model, template or score.
+    /// </summary>
+    public FaceStage As(FaceStage recorded)
+    {
+        ArgumentNullException.ThrowIfNull(recorded);
+        return this with { MinFacePx = recorded.MinFacePx, AutoOrient = recorded.AutoOrient };
     }
 
     /// <summary>

@@ -34,10 +34,15 @@ public sealed class FaceStageSession : IDisposable
 
     /// <summary>Opens the detecting stage of <paramref name="detector"/> for <paramref name="backbone"/>.</summary>
     /// <exception cref="FacePipelineException">The detector model cannot be loaded.</exception>
-    public static FaceStageSession Open(FaceDetector detector, Backbone backbone, DeviceSpec device, out string? notice)
+    public static FaceStageSession Open(FaceDetector detector, Backbone backbone, DeviceSpec device, out string? notice) =>
+        Open(FaceStage.Detect(detector, backbone), detector, backbone, device, out notice);
+
+    /// <summary>Opens <paramref name="stage"/> (a detecting one, e.g. a recorded stage) with <paramref name="detector"/> for <paramref name="backbone"/>.</summary>
+    /// <exception cref="FacePipelineException">The detector model cannot be loaded.</exception>
+    public static FaceStageSession Open(FaceStage stage, FaceDetector detector, Backbone backbone, DeviceSpec device, out string? notice)
     {
+        ArgumentNullException.ThrowIfNull(stage);
         ArgumentNullException.ThrowIfNull(backbone);
-        FaceStage stage = FaceStage.Detect(detector, backbone);
         FaceGeometry geometry = FaceGeometry.Resolve(stage.Geometry, backbone.Preprocessing.WidthPx, backbone.Preprocessing.HeightPx);
         FaceDetectorSession session = FaceDetectorSession.Open(detector, device, DetectorIntraOpThreads, out notice);
         return new FaceStageSession(stage, session, geometry);
@@ -59,26 +64,30 @@ public sealed class FaceStageSession : IDisposable
         }
 
         FaceDetector detector = catalog.Resolve(recorded.DetectorName);
-        FaceStage stage = FaceStage.Detect(detector, backbone);
+        FaceStage stage = FaceStage.Detect(detector, backbone).As(recorded);
         if (stage != recorded)
         {
             throw new FacePipelineException(
                 $"{detector.ModelPath}: face stage is {stage}, but the features were made with {recorded}; put the detector it names back into models/faces");
         }
 
-        return Open(detector, backbone, device, out notice);
+        return Open(stage, detector, backbone, device, out notice);
     }
 
-    /// <summary>Faces in <paramref name="image"/> at or above the stage's score, best score first, in image pixels.</summary>
+    /// <summary>
+    /// The faces of <paramref name="image"/>, best score first, in image pixels: the detector's (its decoder keeps
+    /// only candidates at or above the score, <see cref="FaceStage.MinScore"/>) at least <see cref="FaceStage.MinFacePx"/>
+    /// wide and high, the one place the minimum size applies.
+    /// </summary>
     public IReadOnlyList<DetectedFace> Detect(Image<Rgb24> image) =>
-        session.Detect(image).Where(face => face.Score >= Stage.MinScore).ToList();
+        session.Detect(image).Where(face => Math.Min(face.Box.Width, face.Box.Height) >= Stage.MinFacePx).ToList();
 
     /// <summary>How the failure line of an image without a face starts.</summary>
     public const string NoFacePrefix = "no face found";
 
     /// <summary>The failure line of an image without a face.</summary>
     public string NoFaceReason => string.Create(System.Globalization.CultureInfo.InvariantCulture,
-        $"{NoFacePrefix} (detector {Stage.DetectorName}, no candidate scored {Stage.MinScore:0.##} or more)");
+        $"{NoFacePrefix} (detector {Stage.DetectorName}, no candidate scored {Stage.MinScore:0.##} or more at {Stage.MinFacePx} px or larger)");
 
     /// <inheritdoc />
     public void Dispose() => session.Dispose();

@@ -135,15 +135,15 @@ public sealed class FeatureCachePartWriter : IAsyncDisposable
         var repetition = new List<int>();
         foreach (FeatureRow row in pending)
         {
-            IReadOnlyList<float>? points = row.Face?.Landmarks;
-            if (points is null || points.Count == 0)
+            float[]? points = row.Face?.LandmarkValues;
+            if (points is null || points.Length == 0)
             {
                 definition.Add(points is null ? 0 : field.MaxDefinitionLevel - 1);
                 repetition.Add(0);
                 continue;
             }
 
-            for (int k = 0; k < points.Count; k++)
+            for (int k = 0; k < points.Length; k++)
             {
                 values.Add(points[k]);
                 definition.Add(field.MaxDefinitionLevel);
@@ -181,10 +181,10 @@ public sealed class FeatureCachePartWriter : IAsyncDisposable
         }
 
         await group.WriteAllPartsAsync<float>(fields[4], values, definition, repetition, cancellationToken);
-        await group.WriteAsync<float>(fields[5], new ReadOnlyMemory<float?>(pending.Select(r => r.Face?.X).ToArray()), null, null, cancellationToken);
-        await group.WriteAsync<float>(fields[6], new ReadOnlyMemory<float?>(pending.Select(r => r.Face?.Y).ToArray()), null, null, cancellationToken);
-        await group.WriteAsync<float>(fields[7], new ReadOnlyMemory<float?>(pending.Select(r => r.Face?.Width).ToArray()), null, null, cancellationToken);
-        await group.WriteAsync<float>(fields[8], new ReadOnlyMemory<float?>(pending.Select(r => r.Face?.Height).ToArray()), null, null, cancellationToken);
+        await group.WriteAsync<float>(fields[5], new ReadOnlyMemory<float?>(pending.Select(r => r.Face?.Box.X).ToArray()), null, null, cancellationToken);
+        await group.WriteAsync<float>(fields[6], new ReadOnlyMemory<float?>(pending.Select(r => r.Face?.Box.Y).ToArray()), null, null, cancellationToken);
+        await group.WriteAsync<float>(fields[7], new ReadOnlyMemory<float?>(pending.Select(r => r.Face?.Box.Width).ToArray()), null, null, cancellationToken);
+        await group.WriteAsync<float>(fields[8], new ReadOnlyMemory<float?>(pending.Select(r => r.Face?.Box.Height).ToArray()), null, null, cancellationToken);
         await WriteLandmarksAsync(group, fields[9], cancellationToken);
         await group.WriteAsync<float>(fields[10], new ReadOnlyMemory<float?>(pending.Select(r => r.Face?.Score).ToArray()), null, null, cancellationToken);
         pending.Clear();

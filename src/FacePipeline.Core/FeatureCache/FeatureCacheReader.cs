@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using FacePipeline.Dataset;
+using FacePipeline.Faces;
 using FacePipeline.Features;
 using Parquet;
 using Parquet.Schema;
@@ -183,7 +184,7 @@ public sealed class FeatureCacheReader
             }
         }
 
-        var faces = new CachedFace?[rows];
+        var faces = new DetectedFace?[rows];
         if (fields.Any(f => f.Path.ToString() == FeatureCacheSchema.FaceScoreColumn))
         {
             // Format version 2; version-1 parts have no face columns and hold whole images.
@@ -198,7 +199,7 @@ public sealed class FeatureCacheReader
     private const int MaxLandmarkValues = 64;
 
     /// <summary>The face columns of a row group: null where the row holds a whole image (no score).</summary>
-    private static async Task<CachedFace?[]> ReadFacesAsync(ParquetRowGroupReader group, DataField[] fields, int rows, string file, CancellationToken cancellationToken)
+    private static async Task<DetectedFace?[]> ReadFacesAsync(ParquetRowGroupReader group, DataField[] fields, int rows, string file, CancellationToken cancellationToken)
     {
         DataField Field(string name) => fields.First(f => f.Path.ToString().StartsWith(name, StringComparison.Ordinal));
         async Task<float?[]> Read(string name)
@@ -215,12 +216,12 @@ public sealed class FeatureCacheReader
         float?[] score = await Read(FeatureCacheSchema.FaceScoreColumn);
         DataField landmarkField = Field(FeatureCacheSchema.FaceLandmarksColumn);
         List<float>?[] landmarks = await ReadLandmarksAsync(group, landmarkField, rows, file, cancellationToken);
-        var faces = new CachedFace?[rows];
+        var faces = new DetectedFace?[rows];
         for (int i = 0; i < rows; i++)
         {
             if (score[i] is float s && x[i] is float fx && y[i] is float fy && w[i] is float fw && h[i] is float fh)
             {
-                faces[i] = new CachedFace(fx, fy, fw, fh, (IReadOnlyList<float>?)landmarks[i] ?? [], s);
+                faces[i] = DetectedFace.FromPoints(new FaceBox(fx, fy, fw, fh), s, (IReadOnlyList<float>?)landmarks[i] ?? []);
             }
         }
 

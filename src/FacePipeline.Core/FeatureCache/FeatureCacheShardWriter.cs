@@ -231,7 +231,7 @@ public sealed class FeatureCacheShardWriter : IAsyncDisposable
             bool own = FeatureCacheLayout.IsPartOf(Path.GetFileName(foreign.FilePath), prefix);
             string remedy = (own, mismatch.InFaceStage) switch
             {
-                (true, true) => $"pass --faces {(foreign.Identity.FaceStage.Detects ? "detect" : "none")} to keep it, --rebuild to recompute it, or use another --out folder",
+                (true, true) => "pass --faces auto to keep it, --rebuild to recompute it, or use another --out folder",
                 (true, false) => "use another --out folder, or --rebuild to recompute it with this backbone",
                 _ => "its parts belong to other shards: rebuild every shard, or use another --out folder",
             };

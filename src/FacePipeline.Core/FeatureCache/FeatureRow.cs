@@ -7,4 +7,4 @@ namespace FacePipeline.FeatureCache;
 /// <param name="Sha256">SHA-256 of the image file's bytes.</param>
 /// <param name="Features">Flattened float32 features.</param>
 /// <param name="Face">Where the face was, for rows made under a detecting face stage; null for whole images.</param>
-public sealed record FeatureRow(string Path, string Label, string? Split, string Sha256, float[] Features, CachedFace? Face = null);
+public sealed record FeatureRow(string Path, string Label, string? Split, string Sha256, float[] Features, Faces.DetectedFace? Face = null);

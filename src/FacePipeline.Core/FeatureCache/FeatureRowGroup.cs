@@ -14,7 +14,7 @@ namespace FacePipeline.FeatureCache;
 /// <param name="Features">Rows × feature length floats, row-major; empty when features were not read.</param>
 /// <param name="Faces">Where the face of each row was (null: a whole image, or a version-1 part).</param>
 public sealed record FeatureRowGroup(
-    FeatureCachePart Part, int Index, long FirstRow, string[] Paths, string[] Labels, string?[] Splits, string[] Sha256, float[] Features, CachedFace?[] Faces)
+    FeatureCachePart Part, int Index, long FirstRow, string[] Paths, string[] Labels, string?[] Splits, string[] Sha256, float[] Features, Faces.DetectedFace?[] Faces)
 {
     /// <summary>Rows in the group.</summary>
     public int RowCount => Paths.Length;

@@ -20,9 +20,13 @@ public sealed class ImageDecoder
     // Parallelism comes from decoding several images at once, so each decode stays on one thread.
     private readonly Configuration configuration;
 
+    private readonly bool autoOrient;
+
     /// <summary>Creates a decoder.</summary>
-    public ImageDecoder()
+    /// <param name="autoOrient">Whether images are turned as their EXIF orientation says (false only for features recorded before that was done).</param>
+    public ImageDecoder(bool autoOrient = true)
     {
+        this.autoOrient = autoOrient;
         configuration = Configuration.Default.Clone();
         configuration.MaxDegreeOfParallelism = 1;
     }
@@ -88,7 +92,11 @@ public sealed class ImageDecoder
         Image<Rgb24> image = BinaryNetpbmDecoder.TryDecode(bytes) ?? Load(bytes, format);
         // Phone photos store the pixels sideways and say so in EXIF: turn them the way a viewer shows them, so the face
         // stage, the backbone and the face boxes all see (and report) the displayed image.
-        image.Mutate(context => context.AutoOrient());
+        if (autoOrient)
+        {
+            image.Mutate(context => context.AutoOrient());
+        }
+
         return image;
     }
 

@@ -14,5 +14,5 @@ public sealed record FacePrediction(
     double Confidence,
     IReadOnlyList<(string Label, double Probability)> Top,
     int FaceIndex = 0,
-    FeatureCache.CachedFace? Face = null,
+    Faces.DetectedFace? Face = null,
     bool NoFace = false);

@@ -74,7 +74,8 @@ public static class HeadPredictor
         bool everyFace = false,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var featurizer = new ImageFeaturizer(session, faces);
+        // A whole-image head recorded before EXIF orientation was applied ("none") is served the way it was trained.
+        var featurizer = new ImageFeaturizer(session, faces, head.Description.Features.FaceStage);
         head.EnsureFeatures(featurizer.Identity, session.Backbone.ModelPath);
         var inputs = images.Select(image => new HashedImage(image, null)).ToList();
         await foreach (FeaturizedImage result in featurizer.FeaturizeAsync(inputs, batchSize, everyFace, cancellationToken))

@@ -1,6 +1,7 @@
 using System.Globalization;
 using FacePipeline.Extraction;
 using FacePipeline.Reporting;
+using FacePipeline.Storage;
 
 namespace FacePipeline.Prediction;
 
@@ -29,7 +30,7 @@ public static class PredictionCsvWriter
     public static string?[] Row(FacePrediction prediction, int topK)
     {
         ArgumentNullException.ThrowIfNull(prediction);
-        FeatureCache.CachedFace? face = prediction.Face;
+        Faces.FaceBox? face = prediction.Face?.Box;
         var row = new List<string?>
         {
             prediction.Path,
@@ -71,6 +72,17 @@ public static class PredictionCsvWriter
         {
             CsvTable.Write(ErrorsPath(path), ["path", "reason"], failures.Select(f => new[] { f.Path, f.Reason }));
         }
+    }
+
+    /// <summary>
+    /// Refuses, before any work, to write <paramref name="path"/> or its <see cref="ErrorsPath"/> over an input of the
+    /// run or inside an input folder (<see cref="OutputFileGuard"/>).
+    /// </summary>
+    /// <exception cref="OutputFolderException">One of them is an input or inside one.</exception>
+    public static void EnsureWritable(string path, IReadOnlyList<(string Path, string What)> inputs)
+    {
+        OutputFileGuard.EnsureWritable(path, "--out", inputs);
+        OutputFileGuard.EnsureWritable(ErrorsPath(path), "--out", inputs);
     }
 
     /// <summary>Where the skipped images of <paramref name="path"/> are listed: <c>NAME.errors.csv</c>.</summary>

@@ -1,6 +1,6 @@
 namespace FacePipeline.Storage;
 
-/// <summary>An output folder that may not be written or replaced (see <see cref="OutputFolderGuard"/>); the message is one line.</summary>
+/// <summary>An output folder or file that may not be written or replaced (see <see cref="OutputFolderGuard"/>, <see cref="OutputFileGuard"/>); the message is one line.</summary>
 public sealed class OutputFolderException : FacePipelineException
 {
     /// <summary>Creates the exception.</summary>

@@ -66,7 +66,7 @@ public sealed class DefaultPipelineTests : IDisposable
             "faces: auto → whole images for resnet18, an ImageNet backbone without a face template; --faces detect to align faces anyway",
             extraction.ErrorLines);
         FeatureCacheReader reader = await FeatureCacheReader.OpenAsync(temp.Combine("cache"));
-        Assert.Equal("none", reader.Identity!.FaceStage.Identity);
+        Assert.Equal("none:orient=exif", reader.Identity!.FaceStage.Identity);
         Assert.Equal(36, reader.RowCount);
     }
 

@@ -39,7 +39,7 @@ public sealed class MobileFaceNetOrlTests : IClassFixture<MobileFaceNetOrlFixtur
         FeatureCacheReader reader = await FeatureCacheReader.OpenAsync(fixture.Cache);
         Assert.Equal(400, reader.RowCount);
         Assert.StartsWith("detect:blazeface-front:sha256=", reader.Identity!.FaceStage.Identity, StringComparison.Ordinal);
-        Assert.EndsWith(":template=arcface-112:pick=largest:min-score=0.5", reader.Identity.FaceStage.Identity, StringComparison.Ordinal);
+        Assert.EndsWith($":template=arcface-112:pick=largest:min-score=0.5:min-face={FacePipeline.Faces.FaceStage.DefaultMinFacePx}:orient=exif", reader.Identity.FaceStage.Identity, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(fixture.Cache, "faces.png")));
         Assert.Equal("mobilefacenet", reader.Identity!.Backbone.Name);
         Assert.Equal("e72a5710cce378dc46472b6b845cb90647634f2738d8c3e581735cf195b9866f", reader.Identity.Backbone.ModelSha256);

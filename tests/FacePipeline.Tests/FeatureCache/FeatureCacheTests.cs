@@ -69,10 +69,10 @@ public sealed class FeatureCacheTests : IDisposable
         var identity = Fixture with { FaceStage = FaceStage.Parse("detect:blazeface-front:sha256=ab:template=generic:pick=largest:min-score=0.5", "test") };
         FeatureRow[] rows =
         [
-            new("a", "s1", "train", new string('0', 64), [1, 2, 3, 4], new CachedFace(10, 20, 30, 40, [1, 2, 3, 4, 5, 6], 0.9f)),
+            new("a", "s1", "train", new string('0', 64), [1, 2, 3, 4], new DetectedFace(new FaceBox(10, 20, 30, 40), 0.9f, [new(FaceLandmarkNames.RightEye, new(1, 2)), new(FaceLandmarkNames.LeftEye, new(3, 4)), new(FaceLandmarkNames.NoseTip, new(5, 6))])),
             new("b", "s1", null, new string('1', 64), [5, 6, 7, 8]),
-            new("c", "s2", "test", new string('2', 64), [9, 10, 11, 12], new CachedFace(1.5f, 2.5f, 3.5f, 4.5f, [], 0.6f)),
-            new("d", "s2", "test", new string('3', 64), [13, 14, 15, 16], new CachedFace(0, 0, 5, 5, [7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18], 0.7f)),
+            new("c", "s2", "test", new string('2', 64), [9, 10, 11, 12], new DetectedFace(new FaceBox(1.5f, 2.5f, 3.5f, 4.5f), 0.6f, [])),
+            new("d", "s2", "test", new string('3', 64), [13, 14, 15, 16], DetectedFace.FromPoints(new FaceBox(0, 0, 5, 5), 0.7f, [7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18])),
         ];
         await WritePartAsync(temp.Combine("part-faces.parquet"), identity, rows);
 
@@ -80,13 +80,15 @@ public sealed class FeatureCacheTests : IDisposable
         List<FeatureRow> back = await reader.ReadRowsAsync().ToListAsync();
 
         Assert.Equal(identity.FaceStage, reader.Identity!.FaceStage);
-        Assert.Equal([10f, 20, 30, 40, 0.9f], [back[0].Face!.X, back[0].Face!.Y, back[0].Face!.Width, back[0].Face!.Height, back[0].Face!.Score]);
-        Assert.Equal([1f, 2, 3, 4, 5, 6], back[0].Face!.Landmarks);
+        Assert.Equal(new FaceBox(10, 20, 30, 40), back[0].Face!.Box);
+        Assert.Equal(0.9f, back[0].Face!.Score);
+        Assert.Equal([1f, 2, 3, 4, 5, 6], back[0].Face!.LandmarkValues);
+        Assert.Equal(["point0", "point1", "point2"], back[0].Face!.LandmarkNames);
         Assert.Null(back[1].Face);
         Assert.Equal([5f, 6, 7, 8], back[1].Features);
         Assert.Empty(back[2].Face!.Landmarks);
-        Assert.Equal(3.5f, back[2].Face!.Width);
-        Assert.Equal(Enumerable.Range(7, 12).Select(v => (float)v), back[3].Face!.Landmarks);
+        Assert.Equal(3.5f, back[2].Face!.Box.Width);
+        Assert.Equal(Enumerable.Range(7, 12).Select(v => (float)v), back[3].Face!.LandmarkValues);
         Assert.Equal([13f, 14, 15, 16], back[3].Features);
     }
 
@@ -112,12 +114,12 @@ public sealed class FeatureCacheTests : IDisposable
     {
         await WritePartAsync(temp.Combine("part-a.parquet"), Fixture, [new FeatureRow("a", "s1", null, new string('0', 64), [1, 2, 3, 4])]);
         var detect = Fixture with { FaceStage = FaceStage.Parse("detect:blazeface-front:sha256=ab:template=generic:pick=largest:min-score=0.5", "test") };
-        await WritePartAsync(temp.Combine("part-b.parquet"), detect, [new FeatureRow("b", "s1", null, new string('1', 64), [1, 2, 3, 4], new CachedFace(0, 0, 1, 1, [], 0.9f))]);
+        await WritePartAsync(temp.Combine("part-b.parquet"), detect, [new FeatureRow("b", "s1", null, new string('1', 64), [1, 2, 3, 4], new DetectedFace(new FaceBox(0, 0, 1, 1), 0.9f, []))]);
 
         FacePipelineException error = await Assert.ThrowsAsync<FacePipelineException>(() => FeatureCacheReader.OpenAsync(temp.Path));
 
         Assert.Equal(
-            $"{temp.Combine("part-b.parquet")}: made with face stage detect (blazeface-front, generic), but part-a.parquet with none; a cache holds one face stage's features (re-run Extract with --rebuild)",
+            $"{temp.Combine("part-b.parquet")}: made with face stage detect (blazeface-front, generic, stored orientation, no min-face), but part-a.parquet with none (stored orientation); a cache holds one face stage's features (re-run Extract with --rebuild)",
             error.Message);
     }
 
