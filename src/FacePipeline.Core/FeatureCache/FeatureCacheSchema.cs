@@ -128,7 +128,7 @@ public static class FeatureCacheSchema
         // Parts written before normalisation existed hold raw outputs.
         string normalize = metadata.TryGetValue(Prefix + "backbone.normalize", out string? n) ? n : BackboneIdentity.NoNormalization;
         // Parts written before the face stage existed hold whole images.
-        FaceStage faceStage = metadata.TryGetValue(FaceStageKey, out string? f) ? FaceStage.Parse(f, file) : FaceStage.None;
+        FaceStage faceStage = metadata.TryGetValue(FaceStageKey, out string? f) ? FaceStage.Parse(f, file) : FaceStage.Parse(FaceStage.NoneIdentity, file);
         return new FeatureIdentity(
             new BackboneIdentity(Get("backbone.name"), Get("backbone.model_sha256"), Get("backbone.preprocessing"), Get("backbone.input_size"), shape, normalize),
             faceStage);

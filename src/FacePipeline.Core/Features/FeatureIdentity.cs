@@ -10,8 +10,8 @@ namespace FacePipeline.Features;
 /// comparison every reader uses (the cache reader and verifier, Extract, the head and the predictor).
 /// </summary>
 /// <param name="Backbone">The backbone.</param>
-/// <param name="FaceStage">The face stage (<see cref="FaceStage.None"/> for whole images, and for caches and heads
-/// written before the face stage existed).</param>
+/// <param name="FaceStage">The face stage (<see cref="FaceStage.None"/> for whole images; caches and heads written
+/// before the face stage existed read as <c>none</c>, whole images in their stored orientation).</param>
 [JsonConverter(typeof(FeatureIdentityJsonConverter))]
 public sealed record FeatureIdentity(BackboneIdentity Backbone, FaceStage FaceStage)
 {

@@ -38,7 +38,7 @@ public sealed class FeatureIdentityTests
 
         FeatureIdentity identity = JsonSerializer.Deserialize<FeatureIdentity>(old, HeadFolder.JsonOptions)!;
 
-        Assert.Equal(FaceStage.None, identity.FaceStage);
+        Assert.Equal(FaceStage.Parse(FaceStage.NoneIdentity, "test"), identity.FaceStage);
         Assert.Equal("none", identity.Backbone.Normalize);
         Assert.Equal(512, identity.FeatureLength);
     }
@@ -90,6 +90,6 @@ public sealed class FeatureIdentityTests
         Assert.False(mismatch.InFaceStage);
         Assert.Equal("backbone", mismatch.Aspect);
         Assert.Equal($"vgg16 (sha256 eeeeeeeeeeee…, 512x1x1)", mismatch.Actual);
-        Assert.Equal($"resnet18 (sha256 eeeeeeeeeeee…, 512x1x1, faces detect (blazeface-front, arcface-112))", mismatch.Expected);
+        Assert.Equal($"resnet18 (sha256 eeeeeeeeeeee…, 512x1x1, faces detect (blazeface-front, arcface-112, stored orientation, no min-face))", mismatch.Expected);
     }
 }
