@@ -23,6 +23,9 @@ public sealed record ExtractionOptions
     /// </summary>
     public Faces.FaceStage FaceStage { get; init; } = Faces.FaceStage.None;
 
+    /// <summary>Average each face's features with those of its mirror (<see cref="FlipAugmentation"/>); part of the cache identity.</summary>
+    public bool FlipTta { get; init; }
+
     /// <summary>
     /// Files of the input that have no label (directly in the image folder, outside any person folder): not extracted,
     /// listed in errors.csv with <see cref="UnlabelledReason"/>.

@@ -52,7 +52,7 @@ public sealed class Extractor
     public async Task<ExtractionSummary> RunAsync(ExtractionOptions options, IProgress<ExtractionProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1);
-        identity = backbone.Identity with { FaceStage = options.FaceStage.Identity };
+        identity = backbone.Identity with { FaceStage = options.FaceStage.Identity, FlipTta = options.FlipTta ? BackboneIdentity.FlipTtaOn : BackboneIdentity.FlipTtaOff };
         if (options.FaceStage.Detects && openFaces is null)
         {
             throw new ArgumentException("a detecting face stage needs a detector session opener", nameof(options));
@@ -143,7 +143,7 @@ public sealed class Extractor
             using BackboneSession session = openSession();
             using FaceStageSession? faces = options.FaceStage.Detects ? openFaces!() : null;
             device = session.Device;
-            computed = await ComputeAsync(new ImageFeaturizer(session, faces), toCompute, folder, prefix, runId, options.BatchSize, failures, progress, cancellationToken);
+            computed = await ComputeAsync(new ImageFeaturizer(session, faces, options.FlipTta), toCompute, folder, prefix, runId, options.BatchSize, failures, progress, cancellationToken);
         }
 
         WriteErrors(folder, options.Shard, failures);

@@ -70,6 +70,9 @@ public static class FeatureCacheSchema
     /// <summary>Metadata key: the face stage's identity (<see cref="Faces.FaceStage.Identity"/>); parts without it are stage <c>none</c>.</summary>
     public const string FaceStageKey = Prefix + "face_stage";
 
+    /// <summary>Metadata key: flip test-time augmentation (<see cref="BackboneIdentity.FlipTta"/>); parts without it are <c>off</c>.</summary>
+    public const string FlipTtaKey = Prefix + "flip_tta";
+
     /// <summary>
     /// The Parquet schema: <c>path, label, split, sha256, features, face_x, face_y, face_w, face_h, face_landmarks,
     /// face_score</c> (format version 1 ended after <c>features</c>).
@@ -100,6 +103,7 @@ public static class FeatureCacheSchema
         [Prefix + "backbone.normalize"] = backbone.Normalize,
         [Prefix + "feature_length"] = backbone.FeatureLength.ToString(CultureInfo.InvariantCulture),
         [FaceStageKey] = backbone.FaceStage,
+        [FlipTtaKey] = backbone.FlipTta,
     };
 
     /// <summary>Reads the backbone identity back from a part's metadata.</summary>
@@ -122,6 +126,8 @@ public static class FeatureCacheSchema
         string normalize = metadata.TryGetValue(Prefix + "backbone.normalize", out string? n) ? n : BackboneIdentity.NoNormalization;
         // Parts written before the face stage existed hold whole images.
         string faceStage = metadata.TryGetValue(FaceStageKey, out string? f) ? f : Faces.FaceStage.NoneIdentity;
-        return new BackboneIdentity(Get("backbone.name"), Get("backbone.model_sha256"), Get("backbone.preprocessing"), Get("backbone.input_size"), shape, normalize, faceStage);
+        // Parts written before flip test-time augmentation existed hold features of the input alone.
+        string flipTta = metadata.TryGetValue(FlipTtaKey, out string? t) ? t : BackboneIdentity.FlipTtaOff;
+        return new BackboneIdentity(Get("backbone.name"), Get("backbone.model_sha256"), Get("backbone.preprocessing"), Get("backbone.input_size"), shape, normalize, faceStage, flipTta);
     }
 }

@@ -76,6 +76,13 @@ public sealed class HeadClassifier : IDisposable
                 + $"{Faces.FaceStage.ShortOf(Description.Backbone.FaceStage)}; re-run Extract with --faces {(Description.Backbone.FaceStage == Faces.FaceStage.NoneIdentity ? "none" : "detect")} into another --out folder, or train a head on this cache");
         }
 
+        if (Description.Backbone.DiffersOnlyInFlipTta(features))
+        {
+            throw new HeadException(
+                $"{source}: features were made with --flip-tta {features.FlipTta}, but head {Folder} was trained with --flip-tta {Description.Backbone.FlipTta}; "
+                + $"re-run Extract with --flip-tta {Description.Backbone.FlipTta} into another --out folder, or train a head on this cache");
+        }
+
         if (!Description.Backbone.Matches(features))
         {
             throw new HeadException(

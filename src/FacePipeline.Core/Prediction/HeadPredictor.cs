@@ -35,7 +35,7 @@ public static class HeadPredictor
         }
 
         // The head records the face stage too; the backbone file itself carries none.
-        if (!(backbone.Identity with { FaceStage = head.Description.Backbone.FaceStage }).Matches(head.Description.Backbone))
+        if (!(backbone.Identity with { FaceStage = head.Description.Backbone.FaceStage, FlipTta = head.Description.Backbone.FlipTta }).Matches(head.Description.Backbone))
         {
             string what = backbone.Identity.ModelSha256 != head.Description.Backbone.ModelSha256
                 ? $"has SHA-256 {backbone.Identity.ModelSha256}, but head {head.Folder} was trained with {head.Description.Backbone.ModelSha256}"
@@ -72,7 +72,8 @@ public static class HeadPredictor
         bool everyFace = false,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var featurizer = new ImageFeaturizer(session, faces);
+        // The head records whether its features averaged each face with its mirror; Predict makes them the same way.
+        var featurizer = new ImageFeaturizer(session, faces, head.Description.Backbone.FlipTta == BackboneIdentity.FlipTtaOn);
         head.EnsureBackbone(featurizer.Identity, session.Backbone.ModelPath);
         var inputs = images.Select(image => new HashedImage(image, null)).ToList();
         await foreach (FeaturizedImage result in featurizer.FeaturizeAsync(inputs, batchSize, everyFace, cancellationToken))
