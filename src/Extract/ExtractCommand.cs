@@ -57,7 +57,7 @@ public static class ExtractCommand
         var options = new ExtractionOptions
         {
             FaceStage = choice.Stage,
-            FlipTta = parse.GetValue(o.FlipTta),
+            FlipTta = parse.GetValue(o.FlipTta) == Switch.On,
             Images = set,
             CacheFolder = parse.GetValue(o.Output)!,
             BatchSize = CommonOptions.BatchSizeFor(parse, o.BatchSize, backbone),
@@ -154,6 +154,13 @@ public static class ExtractCommand
     }
 
     /// <summary>The main command's options, declared in help order.</summary>
+    /// <summary>Values of an on/off option.</summary>
+    private enum Switch
+    {
+        Off,
+        On,
+    }
+
     private sealed class MainOptions
     {
         public Option<string?> Images { get; } = CommonOptions.Images();
@@ -206,13 +213,13 @@ public static class ExtractCommand
             CustomParser = CommonOptions.Choice<FaceStageMode>,
         };
 
-        public Option<bool> FlipTta { get; } = new("--flip-tta")
+        public Option<Switch> FlipTta { get; } = new("--flip-tta")
         {
             Description = "Flip test-time augmentation: average each face's features with those of its horizontal mirror (two backbone runs per face); "
                 + "part of the cache identity, so a cache holds one setting and heads and Predict follow it [default: off]",
             HelpName = "on|off",
-            DefaultValueFactory = _ => false,
-            CustomParser = CommonOptions.OnOff,
+            DefaultValueFactory = _ => Switch.Off,
+            CustomParser = CommonOptions.Choice<Switch>,
         };
 
         public Option<string> Detector { get; } = new("--detector")

@@ -102,14 +102,6 @@ public static class CommonOptions
     /// <summary>Parser of optional whole-number options (no default).</summary>
     public static int? OptionalWholeNumber(ArgumentResult result) => Parse<int?>(result, text => WholeNumberOf(result, text));
 
-    /// <summary>Parser of <c>on|off</c> options (any case): true for on.</summary>
-    public static bool OnOff(ArgumentResult result) => Parse(result, text => text.ToLowerInvariant() switch
-    {
-        "on" => true,
-        "off" => false,
-        _ => throw new FormatException($"{OptionName(result)}: '{text}' is not one of on, off"),
-    });
-
     /// <summary>Parser of an option whose values are an enum's member names, any case; others name the choices in lower case.</summary>
     public static T Choice<T>(ArgumentResult result)
         where T : struct, Enum => Parse(result, text =>

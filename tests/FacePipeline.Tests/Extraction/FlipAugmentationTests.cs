@@ -96,6 +96,26 @@ public sealed class FlipAugmentationTests : IDisposable
     }
 
     [Fact]
+    public async Task Extract_records_flip_in_the_cache_and_refuses_to_mix_the_settings()
+    {
+        string manifest = temp.Combine("few.csv");
+        File.WriteAllLines(manifest, ["path,label,split", $"{TestPaths.OrlImage(1, 1)},s1,train", $"{TestPaths.OrlImage(2, 1)},s2,train"]);
+        string[] common = ["--manifest", manifest, "--out", temp.Combine("cache"), "--model", "mobilefacenet", "--faces", "detect", "--device", "cpu"];
+
+        CliRun on = await CliRun.Extract([.. common, "--flip-tta", "on"]);
+        Assert.Equal(ExitCodes.Success, on.ExitCode);
+        Assert.Equal(BackboneIdentity.FlipTtaOn, (await FeatureCacheReader.OpenAsync(temp.Combine("cache"))).Identity!.FlipTta);
+
+        CliRun off = await CliRun.Extract(common);
+        Assert.Equal(ExitCodes.Failed, off.ExitCode);
+        Assert.Contains(", flip-tta)", Assert.Single(off.ErrorLines, l => l.StartsWith("error: ", StringComparison.Ordinal)), StringComparison.Ordinal);
+
+        CliRun wrong = await CliRun.Extract([.. common, "--flip-tta", "maybe"]);
+        Assert.Equal(ExitCodes.Usage, wrong.ExitCode);
+        Assert.Contains("--flip-tta: 'maybe' is not one of off, on", wrong.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Flipped_features_are_refused_by_a_head_trained_without_flip()
     {
         BackboneIdentity identity = HandWrittenPart.Identity("fixture", 2);
