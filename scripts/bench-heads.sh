@@ -3,13 +3,14 @@
 # prototype and auto heads, and the synthetic scale (20 000 people x 5 rows x 128 and 512 features). Prints Markdown
 # tables on stdout for bench/RESULTS.md; logs and reports stay in --work.
 #
-# Usage: scripts/bench-heads.sh [--lfw DIR] [--skip-lfw] [--skip-scale] [--no-mlp-epoch] [--people N] [--work DIR]
+# Usage: scripts/bench-heads.sh [--lfw DIR] [--skip-lfw] [--skip-scale] [--no-mlp-epoch] [--people N] [--flip-tta on|off] [--work DIR]
 #   --lfw DIR      lfw-dev folder, one sub-folder per person [default: ../shared/data/lfw-dev]
 #   --skip-lfw     leave the lfw-dev protocols out [default: run them]
 #   --skip-scale   leave the synthetic scale out [default: run it]
 #   --no-mlp-epoch leave out the timed one-epoch mlp run of the scale (70 s on a quiet box, 15 min under load)
 #                  [default: run it]
 #   --people N     synthetic people [default: 20000]
+#   --flip-tta on|off  Extract's flip test-time augmentation for the lfw-dev caches [default: off]
 #   --work DIR     working folder, replaced [default: bench/work/heads]
 #
 # Protocols (people and photos in byte order of their names; never a random split, so reruns agree):
@@ -17,18 +18,19 @@
 #     so K = 1 gives auto no validation rows and K = 2 one per person).
 #   open-set: person i (in name order) is known when i mod 4 is 0 or 1, a calibration stranger when 2, a test stranger
 #     when 3; a known person's even photos train, odd photos test; the test strangers' photos are split test in the
-#     known cache (TrainHead never reads test rows). TrainHead --unknowns CALIB --target-far 0.01; evaluate --split test
+#     known cache (TrainHead never reads test rows). TrainHead --unknowns CALIB --target-far 0.01 and 0.001; evaluate --split test
 #     gives DIR on the known test photos and the FAR reached on the test strangers.
 # Synthetic scale: TrainHead --head prototype, --head mlp --epochs 1 (seconds per epoch), auto (default budget), each
 # with its peak RSS (/usr/bin/time -v), then Predict evaluate of the prototype head on 20 000 fresh rows (one per person).
 set -euo pipefail
-lfw=../shared/data/lfw-dev; skip_lfw=0; skip_scale=0; mlp_epoch=1; people=20000; work=bench/work/heads
+lfw=../shared/data/lfw-dev; flip=off; skip_lfw=0; skip_scale=0; mlp_epoch=1; people=20000; work=bench/work/heads
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --lfw) lfw="${2:?--lfw needs a folder}"; shift 2 ;;
     --skip-lfw) skip_lfw=1; shift ;;
     --skip-scale) skip_scale=1; shift ;;
     --no-mlp-epoch) mlp_epoch=0; shift ;;
+    --flip-tta) flip="${2:?--flip-tta needs on or off}"; shift 2 ;;
     --people) people="${2:?--people needs a number}"; shift 2 ;;
     --work) work="${2:?--work needs a folder}"; shift 2 ;;
     -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
@@ -52,7 +54,7 @@ manifest() { # NAME AWK-PROGRAM: a manifest of lfw-dev with the split the progra
     { dir = \$0; sub(/\/[^\/]*\$/, \"\", dir); label = dir; sub(/^.*\//, \"\", label)
       if (!(label in pos)) { pos[label] = 0; person[label] = n++ }
       i = person[label]; k = pos[label]++; $2 }" > "$work/$1.csv"
-  dotnet "$(bin Extract)" --manifest "$work/$1.csv" --out "$work/$1" --model mobilefacenet --faces detect > /dev/null 2> "$work/$1.extract.log"
+  dotnet "$(bin Extract)" --manifest "$work/$1.csv" --out "$work/$1" --model mobilefacenet --faces detect --flip-tta "$flip" > /dev/null 2> "$work/$1.extract.log"
 }
 
 if [[ $skip_lfw -eq 0 ]]; then
@@ -69,11 +71,13 @@ if [[ $skip_lfw -eq 0 ]]; then
   done
   manifest open-known 'if (i % 4 <= 1) print $0 "," label "," (k % 2 == 0 ? "train" : "test"); else if (i % 4 == 3) print $0 "," label ",test"'
   manifest open-calib 'if (i % 4 == 2) print $0 "," label ","'
-  for kind in mlp prototype auto; do
-    head="$work/open-$kind"
-    dotnet "$(bin TrainHead)" --features "$work/open-known" --out "$head" --head "$kind" --unknowns "$work/open-calib" --target-far 0.01 2> "$head.log"
-    dotnet "$(bin Predict)" evaluate --head "$head" --features "$work/open-known" --split test --out "$head-report" 2>> "$head.log"
-    echo "| open-set (FAR target 0.01 on $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["strangers"]["count"])' "$head/head.json") calibration faces) | $kind | $(chosen "$head") | $(metrics "$head-report/metrics.json" accuracy macro_recall dir far unknown_threshold) |"
+  for far in 0.01 0.001; do
+    for kind in mlp prototype auto; do
+      head="$work/open-$kind-$far"
+      dotnet "$(bin TrainHead)" --features "$work/open-known" --out "$head" --head "$kind" --unknowns "$work/open-calib" --target-far "$far" 2> "$head.log"
+      dotnet "$(bin Predict)" evaluate --head "$head" --features "$work/open-known" --split test --out "$head-report" 2>> "$head.log"
+      echo "| open-set (FAR target $far on $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["strangers"]["count"])' "$head/head.json") calibration faces) | $kind | $(chosen "$head") | $(metrics "$head-report/metrics.json" accuracy macro_recall dir far unknown_threshold) |"
+    done
   done
 fi
 

@@ -19,7 +19,7 @@ public static class ExtractCommand
         var o = new MainOptions();
         var root = new RootCommand("Extract: run the frozen backbone over every image and cache the features in Parquet; re-runs compute only new or changed images.")
         {
-            o.Images, o.Manifest, o.Output, o.Model, o.Device, o.BatchSize, o.Shard, o.ShardCount, o.Strict, o.Rebuild, o.Faces, o.Detector,
+            o.Images, o.Manifest, o.Output, o.Model, o.Device, o.BatchSize, o.Shard, o.ShardCount, o.Strict, o.Rebuild, o.Faces, o.Detector, o.FlipTta,
         };
         root.SetAction((parse, token) => RunMainAsync(parse, o, io, token));
         root.Subcommands.Add(VerifyCommand(io));
@@ -56,7 +56,7 @@ public static class ExtractCommand
 
         var options = new ExtractionOptions
         {
-            FaceStage = choice.Stage,
+            FaceStage = choice.Stage.WithFlip(parse.GetValue(o.FlipTta) == Switch.On),
             Images = set,
             CacheFolder = parse.GetValue(o.Output)!,
             BatchSize = CommonOptions.BatchSizeFor(parse, o.BatchSize, backbone),
@@ -87,7 +87,7 @@ public static class ExtractCommand
                 return session;
             },
             detector is null ? null : () => FaceStageSession.Open(options.FaceStage, detector, backbone, device, out _));
-        io.WriteNote($"extract: {options.Images.Count} images, backbone {backbone.Identity}, faces {options.FaceStage.Short}, shard {options.Shard}, cache {options.CacheFolder}");
+        io.WriteNote($"extract: {options.Images.Count} images, backbone {backbone.Identity}, faces {options.FaceStage.Short}, flip-tta {(options.FaceStage.FlipTta ? "on" : "off")}, shard {options.Shard}, cache {options.CacheFolder}");
         var bar = new ProgressReporter(io, "images");
         var progress = new SynchronousProgress<ExtractionProgress>(p => bar.Report(p.Done, p.Total, p.ElapsedSeconds, p.Failed));
         ExtractionSummary summary = await extractor.RunAsync(options, progress, token);
@@ -153,6 +153,13 @@ public static class ExtractCommand
     }
 
     /// <summary>The main command's options, declared in help order.</summary>
+    /// <summary>Values of an on/off option.</summary>
+    private enum Switch
+    {
+        Off,
+        On,
+    }
+
     private sealed class MainOptions
     {
         public Option<string?> Images { get; } = CommonOptions.Images();
@@ -203,6 +210,15 @@ public static class ExtractCommand
             HelpName = "auto|detect|none",
             DefaultValueFactory = _ => FaceStageMode.Auto,
             CustomParser = CommonOptions.Choice<FaceStageMode>,
+        };
+
+        public Option<Switch> FlipTta { get; } = new("--flip-tta")
+        {
+            Description = "Flip test-time augmentation: average each face's features with those of its horizontal mirror (two backbone runs per face); "
+                + "part of the cache identity, so a cache holds one setting and heads and Predict follow it [default: off]",
+            HelpName = "on|off",
+            DefaultValueFactory = _ => Switch.Off,
+            CustomParser = CommonOptions.Choice<Switch>,
         };
 
         public Option<string> Detector { get; } = new("--detector")

@@ -20,20 +20,23 @@ namespace FacePipeline.Extraction;
 /// pool through a bounded queue (twice the batch size), so memory stays flat for any number of images. A session with
 /// several <see cref="BackboneSession.Lanes"/> (batch size 1 on the CPU) is run by the decoding workers themselves,
 /// one image per call on each worker's own thread; otherwise faces are packed into batches for one call over every
-/// core. Results come back in input order.
+/// core. Results come back in input order. With flip test-time augmentation each face's tensor is followed by its
+/// mirror's, and the two feature vectors are combined (<see cref="FlipAugmentation"/>).
 /// </summary>
 public sealed class ImageFeaturizer
 {
     private readonly BackboneSession session;
     private readonly FaceStageSession? faces;
     private readonly ImageDecoder decoder;
+    private readonly bool flipTta;
 
     /// <summary>Creates a featurizer over an open session, with a face stage or (null) whole images.</summary>
     /// <param name="session">The backbone.</param>
     /// <param name="faces">The detecting face stage, or null for whole images.</param>
     /// <param name="wholeImages">For whole images: the stage to make features under (default <see cref="FaceStage.None"/>;
     /// a stage recorded before EXIF orientation was applied only to extend such a cache or serve such a head); a detecting
-    /// stage comes with <paramref name="faces"/>.</param>
+    /// stage comes with <paramref name="faces"/>. The stage also says whether each face is averaged with its mirror
+    /// (<see cref="FaceStage.FlipTta"/>).</param>
     public ImageFeaturizer(BackboneSession session, FaceStageSession? faces = null, FaceStage? wholeImages = null)
     {
         ArgumentNullException.ThrowIfNull(session);
@@ -41,6 +44,7 @@ public sealed class ImageFeaturizer
         this.faces = faces;
         FaceStage stage = faces?.Stage ?? wholeImages ?? FaceStage.None;
         decoder = new ImageDecoder(stage.AutoOrient);
+        flipTta = stage.FlipTta;
         Identity = new FeatureIdentity(session.Backbone.Identity, stage);
     }
 
@@ -63,7 +67,7 @@ public sealed class ImageFeaturizer
         var queue = Channel.CreateBounded<Task<Decoded>>(new BoundedChannelOptions(Math.Max(batchSize, session.Lanes) * 2) { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Task producer = StartDecoding(images, preprocessing, everyFace, queue.Writer, stop.Token);
-        var batch = new PendingBatch(session, batchSize);
+        var batch = new PendingBatch(session, batchSize, flipTta ? 2 : 1);
         try
         {
             await foreach (Task<Decoded> pending in queue.Reader.ReadAllAsync(stop.Token))
@@ -192,15 +196,14 @@ public sealed class ImageFeaturizer
             if (faces is null)
             {
                 byte[] rgb = decoder.DecodeResized(bytes, preprocessing);
-                var tensor = new float[preprocessing.TensorLength];
-                TensorFiller.Fill(rgb, preprocessing, tensor);
-                return RunInWorker(new Decoded(image, sha256, [new Prepared(0, tensor, null, new FaceCrop(rgb, preprocessing.WidthPx, preprocessing.HeightPx))], null, null, false));
+                (float[] tensor, float[]? mirror) = Tensors(rgb, preprocessing, preprocessing.WidthPx, preprocessing.HeightPx, flipTta);
+                return RunInWorker(new Decoded(image, sha256, [new Prepared(0, tensor, null, new FaceCrop(rgb, preprocessing.WidthPx, preprocessing.HeightPx), mirror)], null, null, false));
             }
 
             Decoded result;
             using (Image<Rgb24> decoded = decoder.Decode(bytes))
             {
-                result = DecodeFaces(image, sha256, decoded, preprocessing, faces, everyFace);
+                result = DecodeFaces(image, sha256, decoded, preprocessing, faces, everyFace, flipTta);
             }
 
             result = RunInWorker(result);
@@ -229,13 +232,35 @@ public sealed class ImageFeaturizer
         {
             var features = new float[session.FeatureLength];
             session.Run(face.Tensor, 1, features);
+            if (face.Mirror is not null)
+            {
+                var mirrored = new float[session.FeatureLength];
+                session.Run(face.Mirror, 1, mirrored);
+                FlipAugmentation.Combine(features, mirrored, session.Backbone.Identity.Normalize);
+            }
+
             done.Add(face with { Features = features });
         }
 
         return decoded with { Faces = done };
     }
 
-    private static Decoded DecodeFaces(LabelledImage image, string sha256, Image<Rgb24> decoded, Preprocessing preprocessing, FaceStageSession faces, bool everyFace)
+    /// <summary>The backbone's input tensor of <paramref name="rgb"/>, and with <paramref name="flipTta"/> that of its mirror.</summary>
+    private static (float[] Tensor, float[]? Mirror) Tensors(byte[] rgb, Preprocessing preprocessing, int widthPx, int heightPx, bool flipTta)
+    {
+        var tensor = new float[preprocessing.TensorLength];
+        TensorFiller.Fill(rgb, preprocessing, tensor);
+        if (!flipTta)
+        {
+            return (tensor, null);
+        }
+
+        var mirror = new float[preprocessing.TensorLength];
+        TensorFiller.Fill(FlipAugmentation.Mirror(rgb, widthPx, heightPx), preprocessing, mirror);
+        return (tensor, mirror);
+    }
+
+    private static Decoded DecodeFaces(LabelledImage image, string sha256, Image<Rgb24> decoded, Preprocessing preprocessing, FaceStageSession faces, bool everyFace, bool flipTta)
     {
         IReadOnlyList<DetectedFace> found = faces.Detect(decoded);
         DetectedFace? kept = FaceSelection.Largest(found, decoded.Width, decoded.Height);
@@ -254,48 +279,50 @@ public sealed class ImageFeaturizer
             using Image<Rgb24> aligned = FaceAligner.Align(decoded, face, faces.Geometry);
             var rgb = new byte[preprocessing.TensorLength];
             aligned.CopyPixelDataTo(rgb);
-            var tensor = new float[preprocessing.TensorLength];
-            TensorFiller.Fill(rgb, preprocessing, tensor);
-            prepared.Add(new Prepared(prepared.Count, tensor, face, new FaceCrop(rgb, aligned.Width, aligned.Height)));
+            (float[] tensor, float[]? mirror) = Tensors(rgb, preprocessing, aligned.Width, aligned.Height, flipTta);
+            prepared.Add(new Prepared(prepared.Count, tensor, face, new FaceCrop(rgb, aligned.Width, aligned.Height), mirror));
         }
 
         return new Decoded(image, sha256, prepared, null, null, false);
     }
 
-    /// <summary>One face (or the whole image) ready for the backbone.</summary>
-    private sealed record Prepared(int Index, float[] Tensor, DetectedFace? Face, FaceCrop Crop, float[]? Features = null);
+    /// <summary>One face (or the whole image) ready for the backbone, with its mirror's tensor under flip test-time augmentation.</summary>
+    private sealed record Prepared(int Index, float[] Tensor, DetectedFace? Face, FaceCrop Crop, float[]? Mirror = null, float[]? Features = null);
 
     private sealed record Decoded(LabelledImage Image, string Sha256, List<Prepared> Faces, string? Failure, FaceCrop? Thumbnail, bool NoFace)
     {
         public static Decoded Failed(LabelledImage image, string sha256, string failure) => new(image, sha256, [], failure, null, false);
     }
 
-    /// <summary>Faces waiting for one backbone call, their tensors packed side by side.</summary>
+    /// <summary>Faces waiting for one backbone call, their tensors (each face's <c>views</c>: itself, then its mirror) packed side by side.</summary>
     private sealed class PendingBatch
     {
         private readonly BackboneSession session;
         private readonly int capacity;
+        private readonly int views;
         private readonly int tensorLength;
         private readonly int featureLength;
         private readonly float[] tensors;
         private readonly float[] features;
         private readonly List<(Decoded Image, Prepared Face)> items;
 
-        public PendingBatch(BackboneSession session, int capacity)
+        public PendingBatch(BackboneSession session, int capacity, int views)
         {
             this.session = session;
             this.capacity = capacity;
+            this.views = views;
             tensorLength = session.Backbone.Preprocessing.TensorLength;
             featureLength = session.FeatureLength;
-            tensors = new float[capacity * tensorLength];
-            features = new float[capacity * featureLength];
+            tensors = new float[capacity * views * tensorLength];
+            features = new float[capacity * views * featureLength];
             items = new List<(Decoded Image, Prepared Face)>(capacity);
         }
 
         /// <summary>Queues one face; true when the batch is now full.</summary>
         public bool Add(Decoded image, Prepared face)
         {
-            face.Tensor.CopyTo(tensors, items.Count * tensorLength);
+            face.Tensor.CopyTo(tensors, items.Count * views * tensorLength);
+            face.Mirror?.CopyTo(tensors, ((items.Count * views) + 1) * tensorLength);
             items.Add((image, face));
             return items.Count == capacity;
         }
@@ -309,11 +336,17 @@ public sealed class ImageFeaturizer
                 return results;
             }
 
-            session.Run(tensors, items.Count, features);
+            session.Run(tensors, items.Count * views, features);
             for (int i = 0; i < items.Count; i++)
             {
                 (Decoded image, Prepared face) = items[i];
-                results.Add(new FeaturizedImage(image.Image, image.Sha256, features.AsSpan(i * featureLength, featureLength).ToArray(), null, face.Index, face.Face, face.Crop));
+                float[] own = features.AsSpan(i * views * featureLength, featureLength).ToArray();
+                if (views == 2)
+                {
+                    FlipAugmentation.Combine(own, features.AsSpan(((i * views) + 1) * featureLength, featureLength), session.Backbone.Identity.Normalize);
+                }
+
+                results.Add(new FeaturizedImage(image.Image, image.Sha256, own, null, face.Index, face.Face, face.Crop));
             }
 
             items.Clear();

@@ -30,6 +30,7 @@ public sealed record FaceStage
 
     private const string DetectWord = "detect";
     private const string Exif = "exif";
+    private const string On = "on";
 
     /// <summary>
     /// The settings after <c>detect:NAME</c> (or after <c>none</c>, for those that apply to whole images), in identity
@@ -45,6 +46,7 @@ public sealed record FaceStage
         new("min-score", s => s.MinScore.ToString("0.###", CultureInfo.InvariantCulture), (s, v) => ParseFloat(v) is float f ? s with { MinScore = f } : null),
         new("min-face", s => s.MinFacePx > 0 ? s.MinFacePx.ToString(CultureInfo.InvariantCulture) : null, (s, v) => int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out int px) ? s with { MinFacePx = px } : null),
         new("orient", s => s.AutoOrient ? Exif : null, (s, v) => v == Exif ? s with { AutoOrient = true } : null, OnWholeImages: true),
+        new("flip", s => s.FlipTta ? On : null, (s, v) => v == On ? s with { FlipTta = true } : null, OnWholeImages: true),
     ];
 
     private FaceStage(bool detects, string? detectorName)
@@ -81,6 +83,12 @@ public sealed record FaceStage
     public bool AutoOrient { get; private init; }
 
     /// <summary>
+    /// Flip test-time augmentation: each face's (or whole image's) features are the mean of its own and its horizontal
+    /// mirror's (<see cref="Extraction.FlipAugmentation"/>). Off for everything recorded before the setting existed.
+    /// </summary>
+    public bool FlipTta { get; private init; }
+
+    /// <summary>
     /// The canonical identity, as caches and heads record it: <c>none:orient=exif</c>, or
     /// <c>detect:blazeface-front:sha256=HEX:template=arcface-112:pick=largest:min-score=0.5:min-face=20:orient=exif</c>.
     /// Stages recorded before the minimum face size and the orientation existed read as <c>none</c> and
@@ -96,8 +104,8 @@ public sealed record FaceStage
     /// <c>detect (blazeface-front, arcface-112, stored orientation, no min-face)</c>.
     /// </summary>
     public string Short => Detects
-        ? $"{DetectWord} ({DetectorName}, {Geometry}{(AutoOrient ? string.Empty : ", stored orientation, no min-face")})"
-        : NoneIdentity + (AutoOrient ? string.Empty : " (stored orientation)");
+        ? $"{DetectWord} ({DetectorName}, {Geometry}{(AutoOrient ? string.Empty : ", stored orientation, no min-face")}{(FlipTta ? ", flip" : string.Empty)})"
+        : NoneIdentity + (AutoOrient ? string.Empty : " (stored orientation)") + (FlipTta ? " (flip)" : string.Empty);
 
     /// <summary>The stage that detects with <paramref name="detector"/> and aligns onto <paramref name="backbone"/>'s template (generic when it names none).</summary>
     public static FaceStage Detect(FaceDetector detector, Backbone backbone)
@@ -115,7 +123,7 @@ public sealed record FaceStage
     }
 
     /// <summary>
-    /// <paramref name="recorded"/>'s minimum face size and orientation on this stage: how a stage made from today's
+    /// <paramref name="recorded"/>'s minimum face size, orientation and flip on this stage: how a stage made from today's
     /// detector and backbone (<see cref="Detect"/>) makes features the way a cache or head recorded before those
     /// settings existed holds them. The caller compares the result with <paramref name="recorded"/> to notice another
     /// detector model, template or score.
@@ -123,8 +131,11 @@ public sealed record FaceStage
     public FaceStage As(FaceStage recorded)
     {
         ArgumentNullException.ThrowIfNull(recorded);
-        return this with { MinFacePx = recorded.MinFacePx, AutoOrient = recorded.AutoOrient };
+        return this with { MinFacePx = recorded.MinFacePx, AutoOrient = recorded.AutoOrient, FlipTta = recorded.FlipTta };
     }
+
+    /// <summary>This stage with flip test-time augmentation on or off (<see cref="FlipTta"/>).</summary>
+    public FaceStage WithFlip(bool on) => this with { FlipTta = on };
 
     /// <summary>
     /// Reads a recorded <see cref="Identity"/> back (a cache part's metadata or a head's <c>head.json</c>); the only

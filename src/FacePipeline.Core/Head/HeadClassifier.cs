@@ -1,3 +1,4 @@
+using FacePipeline.Faces;
 using FacePipeline.Features;
 
 namespace FacePipeline.Head;
@@ -72,8 +73,12 @@ public sealed class HeadClassifier : IDisposable
         ArgumentNullException.ThrowIfNull(features);
         if (features.Compare(Description.Features) is FeatureIdentityMismatch mismatch)
         {
+            FaceStage trained = Description.Features.FaceStage;
+            string extract = trained.FlipTta == features.FaceStage.FlipTta
+                ? $"--faces {(trained.Detects ? "detect" : "none")}"
+                : $"--faces {(trained.Detects ? "detect" : "none")} --flip-tta {(trained.FlipTta ? "on" : "off")}";
             string remedy = mismatch.InFaceStage
-                ? $"re-run Extract with --faces {(Description.Features.FaceStage.Detects ? "detect" : "none")} into another --out folder, or train a head on this cache"
+                ? $"re-run Extract with {extract} into another --out folder, or train a head on this cache"
                 : "use the backbone the head names (--model) or a cache extracted with it";
             throw new FacePipelineException(mismatch.Message(source, "features were", $"head {Folder} was trained", remedy));
         }

@@ -37,11 +37,9 @@ public static class HeadFitter
 
         (int[] train, int[] validation, int classesWithoutValidation) = HeadTrainer.SplitRows(data, options);
         var clock = Stopwatch.StartNew();
-        ValidationScore? prototypeScore = null;
-        if (validation.Length > 0)
+        (float[] prototypes, ValidationScore? prototypeScore) = PrototypeFitter.Fit(data, validation, cancellationToken);
+        if (prototypeScore is not null)
         {
-            using var trainOnly = new PrototypeScorer(PrototypeFitter.Fit(data, train, cancellationToken), data.FeatureLength);
-            prototypeScore = ValidationScore.Of(trainOnly, data, validation, cancellationToken);
             note(string.Create(CultureInfo.InvariantCulture,
                 $"train-head: prototype: validation macro recall {prototypeScore.MacroRecall:F4}, accuracy {prototypeScore.Accuracy:F4} ({validation.Length} images; fitted in {clock.Elapsed.TotalSeconds:F1} s)"));
         }
@@ -51,15 +49,15 @@ public static class HeadFitter
             string rule = options.Head == HeadKind.Prototype
                 ? "--head prototype"
                 : "no validation rows to measure on: auto keeps the prototype head, which needs no validation (use --head mlp for the mlp)";
-            return Prototypes(data, train, validation, classesWithoutValidation, prototypeScore, new HeadSelection(options.Head, HeadKind.Prototype, null, Figures(prototypeScore), rule), cancellationToken);
+            return Prototypes(data, prototypes, train, validation, classesWithoutValidation, prototypeScore, new HeadSelection(options.Head, HeadKind.Prototype, null, Figures(prototypeScore), rule));
         }
 
-        return Compare(data, options, onEpoch, note, (train, validation, classesWithoutValidation), prototypeScore!, cancellationToken);
+        return Compare(data, options, onEpoch, note, (train, validation, classesWithoutValidation), (prototypes, prototypeScore!), cancellationToken);
     }
 
     /// <summary>Auto: trains the mlp within the budget, scores it on the same rows as the prototypes and keeps the better.</summary>
     private static TrainedHead Compare(
-        TrainingSet data, TrainingOptions options, Action<EpochRecord>? onEpoch, Action<string> note, (int[] Train, int[] Validation, int ClassesWithoutValidation) split, ValidationScore prototypeScore, CancellationToken cancellationToken)
+        TrainingSet data, TrainingOptions options, Action<EpochRecord>? onEpoch, Action<string> note, (int[] Train, int[] Validation, int ClassesWithoutValidation) split, (float[] Prototypes, ValidationScore Score) prototype, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         bool cut = false;
@@ -92,8 +90,8 @@ public static class HeadFitter
             mlp?.Dispose();
             note(string.Create(CultureInfo.InvariantCulture,
                 $"train-head: the mlp did not finish one epoch within auto's time budget of {options.AutoBudgetSeconds} s (--auto-budget); auto keeps prototype without measuring the mlp (--head mlp trains it fully)"));
-            var unmeasured = new HeadSelection(HeadKind.Auto, HeadKind.Prototype, null, Figures(prototypeScore), "auto: the mlp did not finish one epoch within --auto-budget", 0, true);
-            return Prototypes(data, split.Train, split.Validation, split.ClassesWithoutValidation, prototypeScore, unmeasured, cancellationToken);
+            var unmeasured = new HeadSelection(HeadKind.Auto, HeadKind.Prototype, null, Figures(prototype.Score), "auto: the mlp did not finish one epoch within --auto-budget", 0, true);
+            return Prototypes(data, prototype.Prototypes, split.Train, split.Validation, split.ClassesWithoutValidation, prototype.Score, unmeasured);
         }
 
         if (cut)
@@ -109,9 +107,9 @@ public static class HeadFitter
         }
 
         note(string.Create(CultureInfo.InvariantCulture, $"train-head: mlp: validation macro recall {mlpScore.MacroRecall:F4}, accuracy {mlpScore.Accuracy:F4} ({split.Validation.Length} images)"));
-        bool prototypeWins = prototypeScore.Beats(mlpScore);
+        bool prototypeWins = prototype.Score.Beats(mlpScore);
         string rule = "auto: higher validation macro recall, then accuracy; a tie keeps mlp";
-        var selection = new HeadSelection(HeadKind.Auto, prototypeWins ? HeadKind.Prototype : HeadKind.Mlp, Figures(mlpScore), Figures(prototypeScore), rule, mlp.History.Count, cut);
+        var selection = new HeadSelection(HeadKind.Auto, prototypeWins ? HeadKind.Prototype : HeadKind.Mlp, Figures(mlpScore), Figures(prototype.Score), rule, mlp.History.Count, cut);
         note($"train-head: auto keeps {(prototypeWins ? "prototype" : "mlp")} ({rule})");
         if (!prototypeWins)
         {
@@ -119,15 +117,13 @@ public static class HeadFitter
         }
 
         mlp.Dispose();
-        return Prototypes(data, split.Train, split.Validation, split.ClassesWithoutValidation, prototypeScore, selection, cancellationToken);
+        return Prototypes(data, prototype.Prototypes, split.Train, split.Validation, split.ClassesWithoutValidation, prototype.Score, selection);
     }
 
-    /// <summary>The prototype head: prototypes refitted on every non-test row; the known-only threshold from the validation scores.</summary>
+    /// <summary>The prototype head: <paramref name="prototypes"/> fitted on every non-test row; the known-only threshold from the validation scores.</summary>
     private static TrainedHead Prototypes(
-        TrainingSet data, int[] train, int[] validation, int classesWithoutValidation, ValidationScore? score, HeadSelection selection, CancellationToken cancellationToken)
-    {
-        float[] prototypes = PrototypeFitter.Fit(data, Enumerable.Range(0, data.Count), cancellationToken);
-        return new TrainedHead(
+        TrainingSet data, float[] prototypes, int[] train, int[] validation, int classesWithoutValidation, ValidationScore? score, HeadSelection selection) =>
+        new(
             [], data.FeatureLength, data.Labels, [], 0, null, score?.Accuracy, score is null ? null : UnknownThreshold.KnownOnly(score.CorrectScores),
             train.Length, validation.Length, classesWithoutValidation, data.TestRowsSkipped)
         {
@@ -135,7 +131,6 @@ public static class HeadFitter
             Prototypes = prototypes,
             Selection = selection,
         };
-    }
 
     private static KindFigures? Figures(TrainedHead mlp, TrainingSet data, TrainingOptions options, CancellationToken cancellationToken)
     {

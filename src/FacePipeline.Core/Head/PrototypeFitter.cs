@@ -2,34 +2,78 @@ namespace FacePipeline.Head;
 
 /// <summary>
 /// Fits the prototype head: for each person, the mean of their L2-normalised embeddings, normalised again. No
-/// epochs, no TorchSharp: one pass over the rows, memory of one float64 sum per class and feature beside the rows.
+/// epochs, no TorchSharp: one pass over the rows (streamed row group by row group when the set is), adding each
+/// normalised training row into its person's float64 sum and holding back only the validation rows. Memory: the sums
+/// (classes × features × 8 bytes), the prototypes (× 4) and the validation rows, never all the rows.
 /// A person with one photo is enrolled like any other; a person without rows gets a zero prototype (cosine 0).
 /// </summary>
 public static class PrototypeFitter
 {
-    /// <summary>Prototypes (classes × features, row-major) from <paramref name="rows"/> of <paramref name="data"/>.</summary>
-    public static float[] Fit(TrainingSet data, IEnumerable<int> rows, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// In one pass over every row of <paramref name="data"/>: the prototypes (classes × features, row-major) of the
+    /// rows outside <paramref name="validation"/>, scored on the <paramref name="validation"/> rows (null without any),
+    /// then the final prototypes of every row, training and validation.
+    /// </summary>
+    public static (float[] Prototypes, ValidationScore? Score) Fit(TrainingSet data, int[] validation, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(data);
-        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(validation);
         int length = data.FeatureLength;
-        int classes = data.Labels.Count;
+        bool[] isValidation = TrainingRowVisitor.Flags(data, validation);
         // float64 sums: a person with thousands of photos is still averaged exactly to float32.
-        var sums = new double[(long)classes * length];
+        var sums = new double[(long)data.Labels.Count * length];
         var normalised = new float[length];
-        TrainingRowVisitor.Visit(data, TrainingRowVisitor.Flags(data, rows), (row, features) =>
+        var held = new float[(long)validation.Length * length];
+        var heldClasses = new int[validation.Length];
+        int k = 0;
+        TrainingRowVisitor.Visit(data, TrainingRowVisitor.Flags(data, Enumerable.Range(0, data.Count)), (row, features) =>
         {
-            features.CopyTo(normalised);
-            PrototypeScorer.Normalise(normalised);
-            Span<double> sum = sums.AsSpan(data.Classes[row] * length, length);
-            for (int j = 0; j < length; j++)
+            if (!isValidation[row])
             {
-                sum[j] += normalised[j];
+                Add(sums, data.Classes[row], features, normalised);
+                return;
             }
+
+            features.CopyTo(held.AsSpan(k * length, length));
+            heldClasses[k++] = data.Classes[row];
         }, cancellationToken);
 
         var prototypes = new float[sums.Length];
-        for (int c = 0; c < classes; c++)
+        ValidationScore? score = null;
+        if (validation.Length > 0)
+        {
+            Finish(sums, prototypes, length);
+            using (var scorer = new PrototypeScorer(prototypes, length))
+            {
+                score = ValidationScore.Of(scorer, held, heldClasses, cancellationToken);
+            }
+
+            for (int i = 0; i < heldClasses.Length; i++)
+            {
+                Add(sums, heldClasses[i], held.AsSpan(i * length, length), normalised);
+            }
+        }
+
+        Finish(sums, prototypes, length);
+        return (prototypes, score);
+    }
+
+    /// <summary>Adds <paramref name="features"/>, normalised (in <paramref name="scratch"/>), to the sum of <paramref name="cls"/>.</summary>
+    private static void Add(double[] sums, int cls, ReadOnlySpan<float> features, float[] scratch)
+    {
+        features.CopyTo(scratch);
+        PrototypeScorer.Normalise(scratch);
+        Span<double> sum = sums.AsSpan(cls * scratch.Length, scratch.Length);
+        for (int j = 0; j < scratch.Length; j++)
+        {
+            sum[j] += scratch[j];
+        }
+    }
+
+    /// <summary>Each class's sum, normalised, into <paramref name="prototypes"/>.</summary>
+    private static void Finish(double[] sums, float[] prototypes, int length)
+    {
+        for (int c = 0; c < sums.Length / length; c++)
         {
             Span<float> prototype = prototypes.AsSpan(c * length, length);
             for (int j = 0; j < length; j++)
@@ -40,7 +84,5 @@ public static class PrototypeFitter
             // The mean's direction is the sum's: normalising the sum is normalising the mean.
             PrototypeScorer.Normalise(prototype);
         }
-
-        return prototypes;
     }
 }

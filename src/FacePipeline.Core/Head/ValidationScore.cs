@@ -16,49 +16,41 @@ public sealed record ValidationScore(double MacroRecall, double Accuracy, int Co
         ArgumentNullException.ThrowIfNull(scorer);
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(rows);
-        var support = new Dictionary<int, int>();
-        var right = new Dictionary<int, int>();
-        var correctScores = new List<float>();
+        var tally = new Tally(scorer);
         int length = data.FeatureLength;
         var chunk = new float[ChunkRows * length];
         var chunkClasses = new int[ChunkRows];
         int held = 0;
-        void Flush()
-        {
-            float[] scores = scorer.Scores(chunk.AsSpan(0, held * length), held);
-            for (int i = 0; i < held; i++)
-            {
-                (int best, float score) = Top(scores.AsSpan(i * scorer.Classes, scorer.Classes));
-                int truth = chunkClasses[i];
-                support[truth] = support.GetValueOrDefault(truth) + 1;
-                if (best == truth)
-                {
-                    right[truth] = right.GetValueOrDefault(truth) + 1;
-                    correctScores.Add(score);
-                }
-            }
-
-            held = 0;
-        }
-
         TrainingRowVisitor.Visit(data, TrainingRowVisitor.Flags(data, rows), (row, features) =>
         {
             features.CopyTo(chunk.AsSpan(held * length, length));
             chunkClasses[held++] = data.Classes[row];
             if (held == ChunkRows)
             {
-                Flush();
+                tally.Add(chunk, chunkClasses, held);
+                held = 0;
             }
         }, cancellationToken);
-        if (held > 0)
+        tally.Add(chunk, chunkClasses, held);
+        return tally.Score();
+    }
+
+    /// <summary>Scores rows held back to back in <paramref name="features"/>, row i of class <paramref name="classes"/>[i].</summary>
+    public static ValidationScore Of(IHeadScorer scorer, float[] features, int[] classes, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(scorer);
+        ArgumentNullException.ThrowIfNull(features);
+        ArgumentNullException.ThrowIfNull(classes);
+        var tally = new Tally(scorer);
+        int length = scorer.InputSize;
+        for (int start = 0; start < classes.Length; start += ChunkRows)
         {
-            Flush();
+            cancellationToken.ThrowIfCancellationRequested();
+            int held = Math.Min(ChunkRows, classes.Length - start);
+            tally.Add(features.AsSpan(start * length, held * length), classes.AsSpan(start, held), held);
         }
 
-        int count = support.Values.Sum();
-        return count == 0
-            ? new ValidationScore(0, 0, 0, [])
-            : new ValidationScore(support.Average(s => (double)right.GetValueOrDefault(s.Key) / s.Value), (double)right.Values.Sum() / count, count, correctScores);
+        return tally.Score();
     }
 
     /// <summary>The best class and its score (the first on ties, as the ranking does).</summary>
@@ -81,5 +73,43 @@ public sealed record ValidationScore(double MacroRecall, double Accuracy, int Co
     {
         ArgumentNullException.ThrowIfNull(other);
         return MacroRecall > other.MacroRecall || (MacroRecall == other.MacroRecall && Accuracy > other.Accuracy);
+    }
+
+    /// <summary>Per-class counts of validation rows and of those named correctly, chunk by chunk, with one reused score buffer.</summary>
+    private sealed class Tally(IHeadScorer scorer)
+    {
+        private readonly Dictionary<int, int> support = [];
+        private readonly Dictionary<int, int> right = [];
+        private readonly List<float> correctScores = [];
+        private readonly float[] scores = new float[(long)ChunkRows * scorer.Classes];
+
+        public void Add(ReadOnlySpan<float> features, ReadOnlySpan<int> classes, int count)
+        {
+            if (count == 0)
+            {
+                return;
+            }
+
+            scorer.Scores(features[..(count * scorer.InputSize)], count, scores);
+            for (int i = 0; i < count; i++)
+            {
+                (int best, float score) = Top(scores.AsSpan(i * scorer.Classes, scorer.Classes));
+                int truth = classes[i];
+                support[truth] = support.GetValueOrDefault(truth) + 1;
+                if (best == truth)
+                {
+                    right[truth] = right.GetValueOrDefault(truth) + 1;
+                    correctScores.Add(score);
+                }
+            }
+        }
+
+        public ValidationScore Score()
+        {
+            int count = support.Values.Sum();
+            return count == 0
+                ? new ValidationScore(0, 0, 0, [])
+                : new ValidationScore(support.Average(s => (double)right.GetValueOrDefault(s.Key) / s.Value), (double)right.Values.Sum() / count, count, correctScores);
+        }
     }
 }

@@ -21,8 +21,10 @@ public sealed class HeadKindTests : IDisposable
 
     private string HeadPath => temp.Combine("head");
 
-    [Fact]
-    public async Task Prototypes_are_the_normalised_means_of_the_normalised_non_test_rows()
+    [Theory]
+    [InlineData("auto")]
+    [InlineData("never")]
+    public async Task Prototypes_are_the_normalised_means_of_the_normalised_non_test_rows(string streaming)
     {
         // a: (3,4) → (0.6,0.8) and (2,0) → (1,0); mean (0.8,0.4), normalised (2,1)/√5. b: (0,5) → (0,1).
         // The test row of b (1,0) must not move b's prototype.
@@ -32,7 +34,7 @@ public sealed class HeadKindTests : IDisposable
             HandWrittenPart.Row("b/1", "b", 0, 5),
             HandWrittenPart.Row("b/2", "b", 1, 0) with { Split = "test" });
 
-        CliRun run = await CliRun.TrainHead("--features", Cache, "--out", HeadPath, "--head", "prototype", "--val-split", "0");
+        CliRun run = await CliRun.TrainHead("--features", Cache, "--out", HeadPath, "--head", "prototype", "--val-split", "0", "--streaming", streaming);
 
         Assert.Equal(ExitCodes.Success, run.ExitCode);
         (HeadDescription description, IReadOnlyList<string> labels) = HeadFolder.ReadDescription(HeadPath);
