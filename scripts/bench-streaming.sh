@@ -1,21 +1,23 @@
 #!/usr/bin/env bash
-# Streaming TrainHead benchmark (issue 13): a synthetic VGG16-width cache (25 088 floats per row) larger than the
-# memory budget is trained streamed, and a set that fits is trained in memory; each run's peak RSS
-# (/usr/bin/time -v, "Maximum resident set size") and seconds per epoch are printed. The cache is deleted afterwards.
+# Memory-budget TrainHead benchmark (issues 13, 20): synthetic VGG16-width caches (25 088 floats per row) written in
+# two layouts, Extract's (parts of 500-row groups) and DuckDB's (row groups of 2 048 rows, about 200 MB, one page per
+# column chunk), are trained with `--head mlp` under each budget; each run's peak RSS (/usr/bin/time -v, "Maximum
+# resident set size") and seconds per epoch are printed, or the line with which TrainHead refused the budget at the
+# start. The budget bounds the whole process, so peak RSS must stay under it. Each cache is deleted after its runs.
 #
-# Usage: scripts/bench-streaming.sh [--rows N] [--fit-rows N] [--budget SIZE] [--epochs N] [--work DIR]
-#   --rows N       rows of the large cache [default: 20000, about 2 GB]
-#   --fit-rows N   rows of the cache trained in memory [default: 2000]
-#   --budget SIZE  --memory-budget of the streamed run [default: 512MiB]
-#   --epochs N     epochs per run [default: 1]
-#   --work DIR     scratch folder [default: bench/work/streaming]
+# Usage: scripts/bench-streaming.sh [--rows "N ..."] [--budgets "SIZE ..."] [--layouts "ours duckdb"] [--epochs N] [--work DIR]
+#   --rows "N ..."       cache sizes in rows [default: "8000 40000": about 800 MB and 4 GB of floats]
+#   --budgets "SIZE ..." --memory-budget of the runs [default: "256MB 1GB"]
+#   --layouts "L ..."    ours (Extract's 500-row groups) and/or duckdb (2 048-row groups) [default: "ours duckdb"]
+#   --epochs N           epochs per run [default: 1]
+#   --work DIR           scratch folder [default: bench/work/streaming]; needs the largest cache's size free
 set -euo pipefail
-rows=20000; fit_rows=2000; budget=512MiB; epochs=1; work=bench/work/streaming
+rows_list="8000 40000"; budgets="256MB 1GB"; layouts="ours duckdb"; epochs=1; work=bench/work/streaming
 while [[ $# -gt 0 ]]; do
   case "$1" in
-    --rows) rows="$2"; shift 2 ;;
-    --fit-rows) fit_rows="$2"; shift 2 ;;
-    --budget) budget="$2"; shift 2 ;;
+    --rows) rows_list="$2"; shift 2 ;;
+    --budgets) budgets="$2"; shift 2 ;;
+    --layouts) layouts="$2"; shift 2 ;;
     --epochs) epochs="$2"; shift 2 ;;
     --work) work="$2"; shift 2 ;;
     *) echo "error: $1: unknown option; see the usage at the top of $0" >&2; exit 2 ;;
@@ -29,18 +31,33 @@ bench=bench/FacePipeline.Bench/bin/Release/net10.0/FacePipeline.Bench.dll
 train=src/TrainHead/bin/Release/net10.0/TrainHead.dll
 rm -rf "$work"; mkdir -p "$work"
 trap 'rm -rf "$work"' EXIT
+echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores; $(date -u '+%Y-%m-%d %H:%M UTC'); load $(cut -d' ' -f1-3 /proc/loadavg)"
 
-run() { # NAME CACHE ARGS...: one TrainHead run, its peak RSS and seconds per epoch
-  local name=$1 cache=$2; shift 2
-  /usr/bin/time -v dotnet "$train" --features "$cache" --out "$work/head-$name" --epochs "$epochs" "$@" 2> "$work/$name.log" >/dev/null
+run() { # NAME CACHE BUDGET: one TrainHead run, its peak RSS and seconds per epoch, or its refusal
+  local name=$1 cache=$2 budget=$3 rc=0
+  /usr/bin/time -v dotnet "$train" --features "$cache" --out "$work/head-$name" --head mlp --epochs "$epochs" --memory-budget "$budget" \
+    2> "$work/$name.log" >/dev/null || rc=$?
   local peak; peak=$(awk -F: '/Maximum resident set size/ { gsub(/ /, "", $2); print int($2 / 1024) }' "$work/$name.log")
+  if [[ $rc -ne 0 ]]; then
+    echo "$name: refused (exit $rc, peak RSS ${peak} MiB): $(grep -m1 '^error:' "$work/$name.log")"
+    return
+  fi
   local epoch; epoch=$(grep -o '^epoch [0-9]*/[0-9]*: .*(\([0-9.]*\) s)' "$work/$name.log" | sed 's/.*(\([0-9.]*\) s)/\1/' | awk '{ s += $1; n++ } END { printf "%.1f", s / n }')
-  echo "$name: $(grep -m1 -o 'train-head: \(streaming\|in memory\)[^;]*' "$work/$name.log"); peak RSS ${peak} MiB; ${epoch} s per epoch"
+  echo "$name: $(grep -m1 -o 'train-head: \(streaming\|in memory\).*' "$work/$name.log"); peak RSS ${peak} MiB; ${epoch} s per epoch; load $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
-dotnet "$bench" synthetic-cache "$work/large" --rows "$rows"
-echo "large cache: $rows rows x 25088 floats, $(du -sm "$work/large" | cut -f1) MiB on disk"
-run streamed "$work/large" --memory-budget "$budget"
-dotnet "$bench" synthetic-cache "$work/fits" --rows "$fit_rows"
-run in-memory "$work/fits" --streaming never
-run fits-streamed "$work/fits" --streaming always --memory-budget "$budget"
+for rows in $rows_list; do
+  for layout in $layouts; do
+    cache="$work/cache-$layout-$rows"
+    if [[ $layout == duckdb ]]; then
+      dotnet "$bench" synthetic-cache "$cache" --rows "$rows" --row-group-rows 2048
+    else
+      dotnet "$bench" synthetic-cache "$cache" --rows "$rows"
+    fi
+    echo "cache $layout: $rows rows x 25088 floats, $(du -sm "$cache" | cut -f1) MiB on disk"
+    for budget in $budgets; do
+      run "$layout-$rows-$budget" "$cache" "$budget"
+    done
+    rm -rf "$cache"
+  done
+done

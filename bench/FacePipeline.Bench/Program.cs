@@ -39,9 +39,20 @@ internal static class Program
         var rows = new Option<int>("--rows") { Description = "Rows [default: 20000]", DefaultValueFactory = _ => 20_000 };
         var features = new Option<int>("--features") { Description = "Floats per row [default: 25088, VGG16's 7x7x512]", DefaultValueFactory = _ => 25_088 };
         var classes = new Option<int>("--classes") { Description = "Labels [default: 40]", DefaultValueFactory = _ => 40 };
-        var command = new Command("synthetic-cache", "Write a seeded synthetic feature cache (memory and streaming benchmarks)") { folder, rows, features, classes };
+        var groupRows = new Option<int>("--row-group-rows")
+        {
+            Description = "Write one part in row groups of N rows, one page per column chunk, as DuckDB (2048) does [default: 0, Extract's layout]",
+        };
+        var command = new Command("synthetic-cache", "Write a seeded synthetic feature cache (memory and streaming benchmarks)") { folder, rows, features, classes, groupRows };
         command.SetAction(async (parse, token) =>
         {
+            if (parse.GetValue(groupRows) > 0)
+            {
+                await Fixtures.SyntheticFeatureCache.WriteLargeGroupsAsync(
+                    parse.GetValue(folder)!, parse.GetValue(rows), parse.GetValue(features), parse.GetValue(classes), seed: 1, parse.GetValue(groupRows), cancellationToken: token);
+                return 0;
+            }
+
             await Fixtures.SyntheticFeatureCache.WriteAsync(parse.GetValue(folder)!, parse.GetValue(rows), parse.GetValue(features), parse.GetValue(classes), seed: 1, token);
             return 0;
         });

@@ -103,7 +103,7 @@ public static class TrainHeadCommand
             Device = new("--device") { Description = "Where TorchSharp trains: cpu or cuda[:N] (needs the TorchSharp-cuda-linux package)", DefaultValueFactory = _ => "cpu", HelpName = "cpu|cuda" };
             Streaming = new("--streaming")
             {
-                Description = "auto: hold the training rows in memory when their real peak fits --memory-budget, else stream them from the cache's row groups; always: stream; never: in memory, refused above the budget",
+                Description = "auto: hold the training rows in memory when their real peak fits what --memory-budget leaves beside the fixed part, else stream them from the cache's row groups; always: stream; never: in memory, refused above the budget",
                 DefaultValueFactory = _ => defaults.Streaming,
                 HelpName = "auto|always|never",
                 CustomParser = CommonOptions.Choice<StreamingMode>,
@@ -111,7 +111,7 @@ public static class TrainHeadCommand
             MemoryBudget = new("--memory-budget")
             {
                 Description = string.Create(CultureInfo.InvariantCulture,
-                    $"Memory the training rows may take, e.g. 2GB, 512MiB (KB/MB/GB powers of 1000, KiB/MiB/GiB of 1024); the head's own weights and Adam state come on top [default: {TrainingMemory.DefaultFraction:P0} of MemAvailable]"),
+                    $"Memory the whole process may take (peak RSS: runtime, libtorch, the head's state, then the rows; refused at the start when too small), e.g. 2GB, 512MiB (KB/MB/GB powers of 1000, KiB/MiB/GiB of 1024) [default: {TrainingMemory.DefaultFraction:P0} of MemAvailable]"),
                 HelpName = "SIZE",
                 CustomParser = result =>
                 {

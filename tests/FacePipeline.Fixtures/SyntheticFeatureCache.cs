@@ -4,6 +4,8 @@ using FacePipeline.Dataset;
 using FacePipeline.Faces;
 using FacePipeline.FeatureCache;
 using FacePipeline.Features;
+using Parquet;
+using Parquet.Schema;
 
 namespace FacePipeline.Fixtures;
 
@@ -47,6 +49,55 @@ public static class SyntheticFeatureCache
             }
 
             await writer.CommitAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Writes the same rows as <see cref="WriteAsync"/> into one part laid out the way other writers lay out a cache
+    /// (DuckDB writes row groups of 2 048 rows, Spark of about 128 MB): only the columns <c>path, label, split, sha256,
+    /// features</c>, in row groups of <paramref name="rowGroupRows"/>, with <paramref name="options"/> (codec, encoding
+    /// hints), and the cache's identity metadata. Parquet.Net writes one page per column chunk, as DuckDB does.
+    /// </summary>
+    public static async Task WriteLargeGroupsAsync(
+        string folder, int rows, int featureLength, int classes, int seed, int rowGroupRows, ParquetOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(classes, 2);
+        Directory.CreateDirectory(folder);
+        var random = new Random(seed);
+        DataField[] fields = FeatureCacheSchema.Schema.GetDataFields();
+        var schema = new ParquetSchema(FeatureCacheSchema.Schema.Fields.Take(5).ToArray());
+        await using FileStream stream = File.Create(Path.Combine(folder, "part-large-groups-00000.parquet"));
+        await using ParquetWriter writer = await ParquetWriter.CreateAsync(schema, stream, options, cancellationToken: cancellationToken);
+        writer.CustomMetadata = FeatureCacheSchema.Metadata(Identity(featureLength), "synthetic");
+        for (int start = 0; start < rows; start += rowGroupRows)
+        {
+            int count = Math.Min(rowGroupRows, rows - start);
+            var labels = new string[count];
+            var paths = new string[count];
+            var values = new float[(long)count * featureLength];
+            var repetition = new int[values.Length];
+            var definition = new int[values.Length];
+            Array.Fill(definition, fields[4].MaxDefinitionLevel);
+            for (int i = 0; i < count; i++)
+            {
+                int label = (start + i) % classes;
+                labels[i] = string.Create(CultureInfo.InvariantCulture, $"s{label + 1}");
+                paths[i] = string.Create(CultureInfo.InvariantCulture, $"s{label + 1}/{start + i:D7}.jpg");
+                for (int j = 0; j < featureLength; j++)
+                {
+                    double shift = (j + label) % classes == 0 ? 1.0 : 0.0;
+                    values[((long)i * featureLength) + j] = (float)Math.Max(0, NextNormal(random) + shift);
+                }
+
+                Array.Fill(repetition, 1, (i * featureLength) + 1, featureLength - 1);
+            }
+
+            using ParquetRowGroupWriter group = writer.CreateRowGroup();
+            await group.WriteAsync(fields[0], paths, null);
+            await group.WriteAsync(fields[1], labels, null);
+            await group.WriteAsync(fields[2], new string?[count], null);
+            await group.WriteAsync(fields[3], Enumerable.Repeat(new string('0', 64), count).ToArray(), null);
+            await group.WriteAllPartsAsync<float>(fields[4], values, definition, repetition, cancellationToken);
         }
     }
 

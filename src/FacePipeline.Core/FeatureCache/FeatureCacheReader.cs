@@ -146,6 +146,88 @@ public sealed class FeatureCacheReader
     }
 
     /// <summary>
+    /// Reads the features of row group <paramref name="groupIndex"/> of one part in slices of at most
+    /// <paramref name="rowsPerSlice"/> rows, each checked for finite values. A group of no more rows is read whole through
+    /// Parquet.Net (<see cref="RowGroupReadBytes"/>); a larger one page by page (<see cref="FeaturePageBytesAsync"/> plus
+    /// the slice), so a group written by DuckDB or Spark never has to fit in memory. The slice's array is reused: copy
+    /// the rows out before taking the next slice.
+    /// </summary>
+    /// <exception cref="FacePipelineException">Damaged data, vectors of the wrong length or a non-finite feature.</exception>
+    internal static IEnumerable<FeatureSlice> ReadFeatureSlices(FeatureCachePart part, int groupIndex, int rowsPerSlice, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(part);
+        int rows = part.RowGroupRows[groupIndex];
+        int featureLength = part.Identity.FeatureLength;
+        if (rows <= rowsPerSlice)
+        {
+            FeatureRowGroup group = Task.Run(() => ReadRowGroupAsync(part, groupIndex, includeFeatures: true, cancellationToken), cancellationToken).GetAwaiter().GetResult();
+            yield return new FeatureSlice(0, group.RowCount, group.Features);
+            yield break;
+        }
+
+        (Parquet.Meta.ColumnChunk chunk, DataField field) = Task.Run(() => FeatureChunkAsync(part, groupIndex, cancellationToken), cancellationToken).GetAwaiter().GetResult();
+        using var pages = new FeaturePageReader(part.FilePath, chunk, field.MaxRepetitionLevel, field.MaxDefinitionLevel);
+        var slice = new float[(long)rowsPerSlice * featureLength];
+        using IEnumerator<int> read = pages.ReadRows(rows, featureLength, slice).GetEnumerator();
+        int first = 0;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            int count = 0;
+            try
+            {
+                count = read.MoveNext() ? read.Current : 0;
+            }
+            catch (Exception error) when (error is not (FacePipelineException or OperationCanceledException or OutOfMemoryException))
+            {
+                throw new FacePipelineException($"{part.FilePath}: damaged Parquet data in row group {groupIndex} ({error.Message.TrimEnd('.')}); delete the part and re-write it", error);
+            }
+
+            if (count == 0)
+            {
+                yield break;
+            }
+
+            CheckFinite(slice.AsSpan(0, count * featureLength), featureLength, part.RowGroupRows.Take(groupIndex).Sum(r => (long)r) + first, part.FilePath);
+            yield return new FeatureSlice(first, count, slice);
+            first += count;
+        }
+    }
+
+    /// <summary>
+    /// Bytes reading the features of row group <paramref name="groupIndex"/> page by page holds besides its slice: the
+    /// largest page compressed and decompressed, and a dictionary. Reads only page headers.
+    /// </summary>
+    internal static async Task<long> FeaturePageBytesAsync(FeatureCachePart part, int groupIndex, CancellationToken cancellationToken)
+    {
+        (Parquet.Meta.ColumnChunk chunk, _) = await FeatureChunkAsync(part, groupIndex, cancellationToken);
+        try
+        {
+            return FeaturePageReader.PeakBytes(part.FilePath, chunk);
+        }
+        catch (Exception error) when (error is InvalidDataException or EndOfStreamException or IOException)
+        {
+            throw new FacePipelineException($"{part.FilePath}: damaged Parquet page headers in row group {groupIndex} ({error.Message.TrimEnd('.')}); delete the part and re-write it", error);
+        }
+    }
+
+    /// <summary>The feature column chunk of one row group and its schema field (levels).</summary>
+    private static async Task<(Parquet.Meta.ColumnChunk Chunk, DataField Field)> FeatureChunkAsync(FeatureCachePart part, int groupIndex, CancellationToken cancellationToken)
+    {
+        using FileStream stream = File.OpenRead(part.FilePath);
+        await using ParquetReader reader = await OpenParquetAsync(stream, part.FilePath, cancellationToken);
+        DataField field = reader.Schema.GetDataFields().FirstOrDefault(f => f.Path.ToString().StartsWith(FeatureCacheSchema.FeaturesColumn, StringComparison.Ordinal))
+            ?? throw new FacePipelineException($"{part.FilePath}: column '{FeatureCacheSchema.FeaturesColumn}' missing");
+        if (groupIndex >= reader.RowGroupCount)
+        {
+            throw new FacePipelineException($"{part.FilePath}: has {reader.RowGroupCount} row groups, not {groupIndex + 1}; the part changed while reading it, re-run the command");
+        }
+
+        using ParquetRowGroupReader group = reader.OpenRowGroupReader(groupIndex);
+        return (group.GetMetadata(field) ?? throw new FacePipelineException($"{part.FilePath}: row group {groupIndex} has no feature column chunk; delete the part and re-write it"), field);
+    }
+
+    /// <summary>
     /// Bytes one row-group read of <paramref name="rows"/> × <paramref name="featureLength"/> floats holds at its peak:
     /// the float block it returns, the definition and repetition levels Parquet.Net decodes beside it (one int per
     /// value each), and the compressed and decoded page buffers of the column chunk (about one block each).
@@ -327,6 +409,17 @@ public sealed class FeatureCacheReader
                 throw new FacePipelineException(string.Create(CultureInfo.InvariantCulture,
                     $"{file}: row {firstRow + row} ({paths[row]}) holds a non-finite feature ({values[k]} at index {k % featureLength}); delete the part and re-run Extract"));
             }
+        }
+    }
+
+    /// <summary>Features read in slices must be finite too; the slice knows row numbers, not paths.</summary>
+    private static void CheckFinite(ReadOnlySpan<float> values, int featureLength, long firstRow, string file)
+    {
+        int k = values.IndexOfAnyExceptInRange(float.MinValue, float.MaxValue);
+        if (k >= 0)
+        {
+            throw new FacePipelineException(string.Create(CultureInfo.InvariantCulture,
+                $"{file}: row {firstRow + (k / featureLength)} holds a non-finite feature ({values[k]} at index {k % featureLength}); delete the part and re-write it"));
         }
     }
 

@@ -59,18 +59,20 @@ public static class HeadTrainer
 
     /// <summary>
     /// Rows of the shuffle buffer a streamed training of <paramref name="data"/> uses: what its budget leaves beside
-    /// one row-group read, one batch and one validation chunk.
+    /// one read, one batch and one validation chunk.
     /// </summary>
     /// <exception cref="FacePipelineException">The budget does not hold even one batch beside a row-group read.</exception>
     public static int ShuffleBufferRows(TrainingSet data, int batchSize)
     {
         ArgumentNullException.ThrowIfNull(data);
-        long rows = TrainingMemory.ShuffleBufferRows(data.StreamingBudgetBytes, data.FeatureLength, data.LargestRowGroup, batchSize);
+        long rows = TrainingMemory.ShuffleBufferRows(data.StreamingBudgetBytes, data.FeatureLength, data.ReadBytes, batchSize);
         if (rows < batchSize)
         {
-            long needed = TrainingMemory.StreamingFixedBytes(data.FeatureLength, data.LargestRowGroup, batchSize) + TrainingSet.MatrixBytes(batchSize, data.FeatureLength);
+            long needed = TrainingMemory.StreamingFixedBytes(data.FeatureLength, data.ReadBytes, batchSize) + TrainingSet.MatrixBytes(batchSize, data.FeatureLength);
+            string read = data.ReadsInSlices ? $"slices of {data.RowsPerRead} rows read page by page" : $"row groups of {data.LargestRowGroup} rows";
+            string fixedPart = data.FixedBytes == 0 ? string.Empty : $" beside {TrainingMemory.Mib(data.FixedBytes)} fixed (runtime, libtorch and the head's state)";
             throw new FacePipelineException(
-                $"memory budget {TrainingMemory.Mib(data.StreamingBudgetBytes)} is too small to stream {data.FeatureLength} features in row groups of {data.LargestRowGroup} rows (one row-group read, a batch and a shuffle buffer of one batch need {TrainingMemory.Mib(needed)}); raise --memory-budget");
+                $"memory budget {TrainingMemory.Mib(data.StreamingBudgetBytes + data.FixedBytes)} is too small to stream {data.FeatureLength} features in {read}{fixedPart} (one read, a batch and a shuffle buffer of one batch need {TrainingMemory.Mib(needed)}); raise --memory-budget to at least {TrainingMemory.Mib(data.FixedBytes + needed)}");
         }
 
         return (int)Math.Min(rows, data.Count);

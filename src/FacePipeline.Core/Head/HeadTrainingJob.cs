@@ -30,7 +30,8 @@ public static class HeadTrainingJob
         // Prototypes need one pass and no order: under auto they are always streamed, so the rows are never held
         // (100 000 × 512 in memory peaked at 1.2 GB; streamed, memory is the sums, the prototypes and the validation rows).
         StreamingMode mode = options.Head == HeadKind.Prototype && options.Streaming == StreamingMode.Auto ? StreamingMode.Always : options.Streaming;
-        TrainingSet data = await TrainingSet.LoadAsync(cacheFolder, mode, budget, cancellationToken);
+        TrainingSet data = await TrainingSet.LoadAsync(
+            cacheFolder, mode, budget, (featureLength, classes) => TrainingMemory.ProcessFixedBytes(featureLength, classes, options.Head), cancellationToken);
         note($"train-head: {data.Count} rows ({data.TestRowsSkipped} test rows left out), {data.Labels.Count} labels, {data.FeatureLength} features from {data.Identity}");
         foreach (string warning in Dataset.LabelRules.CaseOnlyWarnings(data.Labels))
         {
@@ -94,19 +95,15 @@ public static class HeadTrainingJob
     /// <summary>Which mode runs and what its memory goes to.</summary>
     private static string DescribeMemory(TrainingSet data, TrainingOptions options, long budget)
     {
-        // Prototypes: a float64 sum and a float32 prototype per person and feature; the mlp: its weights and Adam state.
-        long prototypeBytes = (long)data.Labels.Count * data.FeatureLength * (sizeof(double) + sizeof(float));
-        string model = options.Head == HeadKind.Prototype
-            ? TrainingMemory.Mib(prototypeBytes)
-            : TrainingMemory.Mib(TrainingMemory.ModelBytes(data.FeatureLength, data.Labels.Count) + (options.Head == HeadKind.Auto ? prototypeBytes : 0));
+        string fixedPart = $"{TrainingMemory.Mib(data.FixedBytes)} fixed (runtime and libtorch {TrainingMemory.Mib(TrainingMemory.RuntimeBytes(options.Head))}, the head's state {TrainingMemory.Mib(TrainingMemory.HeadStateBytes(data.FeatureLength, data.Labels.Count, options.Head))})";
+        string reads = data.ReadsInSlices ? $", row groups read page by page in slices of {data.RowsPerRead} rows" : string.Empty;
         if (options.Head == HeadKind.Prototype && data.IsStreamed)
         {
-            return $"train-head: prototypes in one pass over {data.RowGroupCount} row groups, one in memory at a time, the validation rows held ({TrainingMemory.Mib(TrainingSet.MatrixBytes((long)(data.Count * options.ValidationSplit), data.FeatureLength))} at --val-split {options.ValidationSplit.ToString(CultureInfo.InvariantCulture)}); the head's own state adds {model}";
+            return $"train-head: prototypes in one pass over {data.RowGroupCount} row groups{reads} within the memory budget of {TrainingMemory.Mib(budget)}: {fixedPart}, the validation rows held ({TrainingMemory.Mib(TrainingSet.MatrixBytes((long)(data.Count * options.ValidationSplit), data.FeatureLength))} at --val-split {options.ValidationSplit.ToString(CultureInfo.InvariantCulture)})";
         }
-
         return data.IsStreamed
-            ? $"train-head: streaming from {data.RowGroupCount} row groups within the memory budget of {TrainingMemory.Mib(budget)} (shuffle buffer {HeadTrainer.ShuffleBufferRows(data, options.BatchSize)} rows); the head's own state adds {model}"
-            : $"train-head: in memory, {TrainingMemory.Mib(TrainingMemory.InMemoryBytes(data.Count, data.FeatureLength, 0))} of the memory budget of {TrainingMemory.Mib(budget)}; the head's own state adds {model}";
+            ? $"train-head: streaming from {data.RowGroupCount} row groups within the memory budget of {TrainingMemory.Mib(budget)}: {fixedPart}, the rest for the rows (shuffle buffer {HeadTrainer.ShuffleBufferRows(data, options.BatchSize)} rows{reads})"
+            : $"train-head: in memory within the memory budget of {TrainingMemory.Mib(budget)}: {fixedPart}, {TrainingMemory.Mib(TrainingMemory.InMemoryBytes(data.Count, data.FeatureLength, data.ReadBytes))} for the rows";
     }
 
     private static string FormatEpoch(EpochRecord e, int epochs)

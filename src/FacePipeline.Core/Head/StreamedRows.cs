@@ -8,7 +8,8 @@ namespace FacePipeline.Head;
 /// Rows of a streamed <see cref="TrainingSet"/>, read from the cache one row group at a time. An epoch visits the
 /// groups that hold training rows in a seeded random order and passes their rows through a bounded shuffle buffer
 /// (a full buffer emits a random slot and takes the new row there; at the end it drains in random order) into
-/// batches. Memory: the buffer, one batch, one validation chunk and one row-group read, whatever the cache size.
+/// batches. Memory: the buffer, one batch, one validation chunk and one read (a whole row group, or a slice of one read
+/// page by page), whatever the cache size.
 /// </summary>
 internal sealed class StreamedRows : ITrainingRows
 {
@@ -61,30 +62,32 @@ internal sealed class StreamedRows : ITrainingRows
         int held = 0;
         foreach (TrainingRowGroup unit in order)
         {
-            FeatureRowGroup group = Read(unit, cancellationToken);
-            for (int i = 0; i < unit.RowOfGroupRow.Length; i++)
+            foreach (FeatureSlice slice in unit.ReadSlices(data.RowsPerRead, cancellationToken))
             {
-                int row = unit.RowOfGroupRow[i];
-                if (row < 0 || !isTrain[row])
+                for (int i = 0; i < slice.RowCount; i++)
                 {
-                    continue;
-                }
+                    int row = unit.RowOfGroupRow[slice.FirstRow + i];
+                    if (row < 0 || !isTrain[row])
+                    {
+                        continue;
+                    }
 
-                if (held < capacity)
-                {
-                    group.RowFeatures(i).CopyTo(Slot(held));
-                    bufferClasses[held++] = data.Classes[row];
-                    continue;
-                }
+                    if (held < capacity)
+                    {
+                        slice.Row(i, featureLength).CopyTo(Slot(held));
+                        bufferClasses[held++] = data.Classes[row];
+                        continue;
+                    }
 
-                int j = shuffle.Next(capacity);
-                if (batch.Add(Slot(j), bufferClasses[j]) is RowBatch full)
-                {
-                    yield return full;
-                }
+                    int j = shuffle.Next(capacity);
+                    if (batch.Add(Slot(j), bufferClasses[j]) is RowBatch full)
+                    {
+                        yield return full;
+                    }
 
-                group.RowFeatures(i).CopyTo(Slot(j));
-                bufferClasses[j] = data.Classes[row];
+                    slice.Row(i, featureLength).CopyTo(Slot(j));
+                    bufferClasses[j] = data.Classes[row];
+                }
             }
         }
 
@@ -112,13 +115,15 @@ internal sealed class StreamedRows : ITrainingRows
         var chunk = new RowBatcher(TrainingMemory.ValidationChunkRows, featureLength);
         foreach (TrainingRowGroup unit in validationGroups)
         {
-            FeatureRowGroup group = Read(unit, cancellationToken);
-            for (int i = 0; i < unit.RowOfGroupRow.Length; i++)
+            foreach (FeatureSlice slice in unit.ReadSlices(data.RowsPerRead, cancellationToken))
             {
-                int row = unit.RowOfGroupRow[i];
-                if (row >= 0 && isValidation[row] && chunk.Add(group.RowFeatures(i), data.Classes[row]) is RowBatch full)
+                for (int i = 0; i < slice.RowCount; i++)
                 {
-                    yield return full;
+                    int row = unit.RowOfGroupRow[slice.FirstRow + i];
+                    if (row >= 0 && isValidation[row] && chunk.Add(slice.Row(i, featureLength), data.Classes[row]) is RowBatch full)
+                    {
+                        yield return full;
+                    }
                 }
             }
         }
@@ -137,13 +142,15 @@ internal sealed class StreamedRows : ITrainingRows
         var moments = new FeatureMoments(featureLength);
         foreach (TrainingRowGroup unit in trainGroups)
         {
-            FeatureRowGroup group = Read(unit, cancellationToken);
-            for (int i = 0; i < unit.RowOfGroupRow.Length; i++)
+            foreach (FeatureSlice slice in unit.ReadSlices(data.RowsPerRead, cancellationToken))
             {
-                int row = unit.RowOfGroupRow[i];
-                if (row >= 0 && isTrain[row])
+                for (int i = 0; i < slice.RowCount; i++)
                 {
-                    moments.Add(group.RowFeatures(i));
+                    int row = unit.RowOfGroupRow[slice.FirstRow + i];
+                    if (row >= 0 && isTrain[row])
+                    {
+                        moments.Add(slice.Row(i, featureLength));
+                    }
                 }
             }
         }
@@ -153,20 +160,6 @@ internal sealed class StreamedRows : ITrainingRows
 
     public void Dispose()
     {
-    }
-
-    /// <summary>
-    /// Reads one group on the thread pool and waits: the training loop stays on one thread (libtorch's dispose scopes
-    /// are per thread), and no caller's synchronisation context is needed by Parquet.Net's continuations.
-    /// </summary>
-    private static FeatureRowGroup Read(TrainingRowGroup unit, CancellationToken cancellationToken)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        ReadGarbage.CollectIfDue();
-        FeatureRowGroup group = Task.Run(() => FeatureCacheReader.ReadRowGroupAsync(unit.Part, unit.Index, includeFeatures: true, cancellationToken), cancellationToken)
-            .GetAwaiter().GetResult();
-        unit.EnsureSame(group);
-        return group;
     }
 
     private Span<float> Slot(int slot) => buffer.AsSpan(slot * featureLength, featureLength);

@@ -3,9 +3,10 @@ using System.Globalization;
 namespace FacePipeline.Head;
 
 /// <summary>
-/// The memory budget of a training and what it is spent on. The budget bounds the training rows: in memory, the
-/// matrix and its copies; streamed, the shuffle buffer, one batch and one row-group read. The head's own state
-/// (<see cref="ModelBytes"/>) depends only on its shape and comes on top.
+/// The memory budget of a training and what it is spent on. TrainHead's budget bounds the whole process: first the
+/// fixed part (<see cref="ProcessFixedBytes"/>: runtime, libtorch, the head's state), then the training rows with what
+/// is left: in memory, the matrix, a validation chunk and one read; streamed, the shuffle buffer, one batch, one
+/// validation chunk and one read (a whole row group, or a slice of one read page by page).
 /// </summary>
 public static class TrainingMemory
 {
@@ -107,22 +108,65 @@ public static class TrainingMemory
     }
 
     /// <summary>
-    /// The real in-memory peak of <paramref name="rows"/> training rows: the float32 matrix, one validation chunk,
-    /// and the largest row-group read while loading (the reader's buffers).
+    /// Resident memory of the .NET runtime, its heaps, the program's code and the keys of the rows: TrainHead fitting
+    /// prototypes peaked at 66 MiB on 400 rows × 512 floats and 100 MiB on 400 × 25 088 streamed (rows included),
+    /// 2-core Debian 12 VM under load, 2026-12-03.
     /// </summary>
-    public static long InMemoryBytes(long rows, int featureLength, int largestRowGroup) =>
-        TrainingSet.MatrixBytes(rows, featureLength)
-        + TrainingSet.MatrixBytes(ValidationChunkRows, featureLength)
-        + FeatureCache.FeatureCacheReader.RowGroupReadBytes(largestRowGroup, featureLength);
+    public const int RuntimeMib = 96;
 
     /// <summary>
-    /// What streaming needs besides its shuffle buffer: one row-group read, one batch and one validation chunk.
+    /// Resident memory libtorch adds once the mlp is trained: its CPU libraries and threads (the mlp run on 400 × 512
+    /// floats peaked at 229 MiB, 163 MiB above the prototype run, with 18 MiB of head state) and the slack its
+    /// allocator and the GC build up over many batches (a streamed run on 16 000 × 2 048 floats peaked 126 MiB above
+    /// what the runtime, libraries, head and rows account for).
     /// </summary>
-    public static long StreamingFixedBytes(int featureLength, int largestRowGroup, int batchSize) =>
-        FeatureCache.FeatureCacheReader.RowGroupReadBytes(largestRowGroup, featureLength)
-        + TrainingSet.MatrixBytes(batchSize + (long)ValidationChunkRows, featureLength);
+    public const int LibTorchMib = 288;
+
+    /// <summary>Runtime and, when <paramref name="head"/> trains the mlp, libtorch: <see cref="RuntimeMib"/> + <see cref="LibTorchMib"/>.</summary>
+    public static long RuntimeBytes(HeadKind head) => (long)(RuntimeMib + (head == HeadKind.Prototype ? 0 : LibTorchMib)) << 20;
+
+    /// <summary>
+    /// What the process takes whatever the rows: <see cref="RuntimeBytes(HeadKind)"/> plus the state of the head kind(s) that
+    /// <paramref name="head"/> fits (auto fits both): the mlp's <see cref="ModelBytes"/>, the prototypes' float64 sum
+    /// and float32 prototype per person and feature.
+    /// </summary>
+    public static long ProcessFixedBytes(int featureLength, int classes, HeadKind head) =>
+        RuntimeBytes(head) + HeadStateBytes(featureLength, classes, head);
+
+    /// <summary>
+    /// The head's own state: see <see cref="ProcessFixedBytes"/>; for the mlp also Adam's two temporaries of the largest
+    /// weight (the square root and the quotient of its step), 196 MiB at 25 088 inputs.
+    /// </summary>
+    public static long HeadStateBytes(int featureLength, int classes, HeadKind head)
+    {
+        long prototypes = (long)classes * featureLength * (sizeof(double) + sizeof(float));
+        return head switch
+        {
+            HeadKind.Prototype => prototypes,
+            HeadKind.Mlp => ModelBytes(featureLength, classes) + AdamTemporaryBytes(featureLength),
+            _ => ModelBytes(featureLength, classes) + AdamTemporaryBytes(featureLength) + prototypes,
+        };
+    }
+
+    /// <summary>Adam's step makes two float32 temporaries the size of the first layer's weight (features × 1 024).</summary>
+    private static long AdamTemporaryBytes(int featureLength) => 2L * featureLength * HeadModel.HiddenSizes[0] * sizeof(float);
+
+    /// <summary>
+    /// The real in-memory peak of <paramref name="rows"/> training rows: the float32 matrix, one validation chunk,
+    /// and one read while loading (<paramref name="readBytes"/>).
+    /// </summary>
+    public static long InMemoryBytes(long rows, int featureLength, long readBytes) =>
+        TrainingSet.MatrixBytes(rows, featureLength)
+        + TrainingSet.MatrixBytes(ValidationChunkRows, featureLength)
+        + readBytes;
+
+    /// <summary>
+    /// What streaming needs besides its shuffle buffer: one read (<paramref name="readBytes"/>), one batch and one validation chunk.
+    /// </summary>
+    public static long StreamingFixedBytes(int featureLength, long readBytes, int batchSize) =>
+        readBytes + TrainingSet.MatrixBytes(batchSize + (long)ValidationChunkRows, featureLength);
 
     /// <summary>Shuffle-buffer rows that fit <paramref name="budgetBytes"/> beside <see cref="StreamingFixedBytes"/>.</summary>
-    public static long ShuffleBufferRows(long budgetBytes, int featureLength, int largestRowGroup, int batchSize) =>
-        (budgetBytes - StreamingFixedBytes(featureLength, largestRowGroup, batchSize)) / TrainingSet.MatrixBytes(1, featureLength);
+    public static long ShuffleBufferRows(long budgetBytes, int featureLength, long readBytes, int batchSize) =>
+        (budgetBytes - StreamingFixedBytes(featureLength, readBytes, batchSize)) / TrainingSet.MatrixBytes(1, featureLength);
 }

@@ -19,4 +19,24 @@ internal sealed record TrainingRowGroup(FeatureCachePart Part, int Index, int[] 
 
         return this;
     }
+
+    /// <summary>
+    /// Reads the group's features in slices of at most <paramref name="rowsPerRead"/> rows (see
+    /// <see cref="FeatureCacheReader.ReadFeatureSlices"/>), collecting the garbage of earlier reads first.
+    /// </summary>
+    /// <exception cref="FacePipelineException">Damaged data, or the group changed since its keys were read.</exception>
+    public IEnumerable<FeatureSlice> ReadSlices(int rowsPerRead, CancellationToken cancellationToken)
+    {
+        ReadGarbage.CollectIfDue();
+        foreach (FeatureSlice slice in FeatureCacheReader.ReadFeatureSlices(Part, Index, rowsPerRead, cancellationToken))
+        {
+            if (slice.FirstRow + slice.RowCount > RowOfGroupRow.Length || (slice.FirstRow == 0 && slice.RowCount < Math.Min(rowsPerRead, RowOfGroupRow.Length)))
+            {
+                throw new FacePipelineException($"{Part.FilePath}: row group {Index} changed while training read it; do not write to a cache while training on it, then re-run TrainHead");
+            }
+
+            yield return slice;
+            ReadGarbage.CollectIfDue();
+        }
+    }
 }

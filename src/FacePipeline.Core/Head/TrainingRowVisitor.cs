@@ -3,8 +3,8 @@ using FacePipeline.FeatureCache;
 namespace FacePipeline.Head;
 
 /// <summary>
-/// One pass over chosen rows of a <see cref="TrainingSet"/>, in memory or streamed (then one row group is read at a
-/// time, so memory stays that of one group). For passes that need no order and no TorchSharp: prototypes and
+/// One pass over chosen rows of a <see cref="TrainingSet"/>, in memory or streamed (then one read at a
+/// time, so memory stays that of one read). For passes that need no order and no TorchSharp: prototypes and
 /// validation scoring.
 /// </summary>
 internal static class TrainingRowVisitor
@@ -28,17 +28,15 @@ internal static class TrainingRowVisitor
 
         foreach (TrainingRowGroup unit in data.RowGroups.Where(g => g.RowOfGroupRow.Any(r => r >= 0 && wanted[r])))
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            ReadGarbage.CollectIfDue();
-            FeatureRowGroup group = Task.Run(() => FeatureCacheReader.ReadRowGroupAsync(unit.Part, unit.Index, includeFeatures: true, cancellationToken), cancellationToken)
-                .GetAwaiter().GetResult();
-            unit.EnsureSame(group);
-            for (int i = 0; i < unit.RowOfGroupRow.Length; i++)
+            foreach (FeatureSlice slice in unit.ReadSlices(data.RowsPerRead, cancellationToken))
             {
-                int row = unit.RowOfGroupRow[i];
-                if (row >= 0 && wanted[row])
+                for (int i = 0; i < slice.RowCount; i++)
                 {
-                    visit(row, group.RowFeatures(i));
+                    int row = unit.RowOfGroupRow[slice.FirstRow + i];
+                    if (row >= 0 && wanted[row])
+                    {
+                        visit(row, slice.Row(i, length));
+                    }
                 }
             }
         }

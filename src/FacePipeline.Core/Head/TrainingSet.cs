@@ -14,7 +14,7 @@ public sealed class TrainingSet
 {
     private TrainingSet(
         float[] features, int featureLength, int[] classes, IReadOnlyList<string> labels, bool[] markedValidation, FeatureIdentity identity, int testRowsSkipped,
-        IReadOnlyList<TrainingRowGroup> rowGroups, long streamingBudgetBytes)
+        IReadOnlyList<TrainingRowGroup> rowGroups, long streamingBudgetBytes, ReadPlan plan)
     {
         Features = features;
         FeatureLength = featureLength;
@@ -25,6 +25,9 @@ public sealed class TrainingSet
         TestRowsSkipped = testRowsSkipped;
         RowGroups = rowGroups;
         StreamingBudgetBytes = streamingBudgetBytes;
+        RowsPerRead = plan.RowsPerRead;
+        ReadBytes = plan.ReadBytes;
+        FixedBytes = plan.FixedBytes;
     }
 
     /// <summary>Row-major features, <see cref="Count"/> × <see cref="FeatureLength"/>; empty when <see cref="IsStreamed"/>.</summary>
@@ -60,6 +63,21 @@ public sealed class TrainingSet
     /// <summary>Where the rows lie in the cache, group by group in file order (empty for a set built from arrays).</summary>
     internal IReadOnlyList<TrainingRowGroup> RowGroups { get; }
 
+    /// <summary>
+    /// What the process takes besides the rows (<see cref="TrainingMemory.ProcessFixedBytes"/>), taken from the budget
+    /// before the rows; 0 when the budget was for the rows alone.
+    /// </summary>
+    public long FixedBytes { get; }
+
+    /// <summary>Most rows one read of the cache returns: a whole row group, or a slice of a larger one read page by page.</summary>
+    internal int RowsPerRead { get; }
+
+    /// <summary>Bytes one read holds at its peak (see <see cref="FeatureCacheReader.ReadFeatureSlices"/>).</summary>
+    internal long ReadBytes { get; }
+
+    /// <summary>Whether row groups larger than <see cref="RowsPerRead"/> are read page by page.</summary>
+    public bool ReadsInSlices => RowsPerRead < LargestRowGroup;
+
     /// <summary>Row groups the rows lie in (0 for a set built from arrays).</summary>
     public int RowGroupCount => RowGroups.Count;
 
@@ -81,11 +99,27 @@ public sealed class TrainingSet
     /// </summary>
     /// <param name="cacheFolder">The cache.</param>
     /// <param name="mode">When to stream.</param>
-    /// <param name="budgetBytes">The memory budget of the rows (see <see cref="TrainingMemory"/>).</param>
+    /// <param name="budgetBytes">The memory budget of the rows alone (see <see cref="TrainingMemory"/>).</param>
     /// <param name="cancellationToken">Stops reading.</param>
     /// <exception cref="FacePipelineException">Missing, empty or inconsistent cache.</exception>
-    /// <exception cref="FacePipelineException">In memory without streaming and over the budget, or fewer than two classes.</exception>
-    public static async Task<TrainingSet> LoadAsync(string cacheFolder, StreamingMode mode, long budgetBytes, CancellationToken cancellationToken = default)
+    /// <exception cref="FacePipelineException">In memory without streaming and over the budget, a budget that does not hold the fixed part and one read, or fewer than two classes.</exception>
+    public static Task<TrainingSet> LoadAsync(string cacheFolder, StreamingMode mode, long budgetBytes, CancellationToken cancellationToken = default) =>
+        LoadAsync(cacheFolder, mode, budgetBytes, null, cancellationToken);
+
+    /// <summary>
+    /// Like <see cref="LoadAsync(string, StreamingMode, long, CancellationToken)"/>, with a budget of the whole process:
+    /// <paramref name="fixedBytes"/> (feature length, classes) is taken from it first, and a budget that does not
+    /// hold that and one read is refused before any features are read.
+    /// </summary>
+    /// <param name="cacheFolder">The cache.</param>
+    /// <param name="mode">When to stream.</param>
+    /// <param name="budgetBytes">The memory budget.</param>
+    /// <param name="fixedBytes">What the process takes besides the rows; null when <paramref name="budgetBytes"/> is for the rows alone.</param>
+    /// <param name="cancellationToken">Stops reading.</param>
+    /// <exception cref="FacePipelineException">Missing, empty or inconsistent cache.</exception>
+    /// <exception cref="FacePipelineException">Over the budget in memory without streaming, a budget below the fixed part and one read, or fewer than two classes.</exception>
+    public static async Task<TrainingSet> LoadAsync(
+        string cacheFolder, StreamingMode mode, long budgetBytes, Func<int, int, long>? fixedBytes, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(budgetBytes, 1);
         FeatureCacheReader reader = await FeatureCacheReader.OpenAsync(cacheFolder, cancellationToken: cancellationToken);
@@ -101,18 +135,62 @@ public sealed class TrainingSet
         Dictionary<string, int> index = labels.Select((label, i) => (label, i)).ToDictionary(p => p.label, p => p.i, StringComparer.Ordinal);
         int[] classes = labelOfRow.Select(l => index[l]).ToArray();
         int rows = classes.Length;
-        int largestGroup = groups.Max(g => g.RowOfGroupRow.Length);
-        long inMemory = TrainingMemory.InMemoryBytes(rows, featureLength, largestGroup);
+        long fixedPart = fixedBytes?.Invoke(featureLength, labels.Length) ?? 0;
+        long rowsBudget = budgetBytes - fixedPart;
+        ReadPlan plan = await PlanReadsAsync(groups, featureLength, rowsBudget, cancellationToken) with { FixedBytes = fixedPart };
+        EnsureFixedPartFits(cacheFolder, featureLength, labels.Length, budgetBytes, plan);
+        long inMemory = TrainingMemory.InMemoryBytes(rows, featureLength, plan.ReadBytes);
         long values = (long)rows * featureLength;
-        bool fits = inMemory <= budgetBytes && values <= Array.MaxLength;
+        bool fits = inMemory <= rowsBudget && values <= Array.MaxLength;
         if (mode == StreamingMode.Always || (mode == StreamingMode.Auto && !fits))
         {
-            return new TrainingSet([], featureLength, classes, labels, validation.ToArray(), identity, testSkipped, groups, budgetBytes);
+            return new TrainingSet([], featureLength, classes, labels, validation.ToArray(), identity, testSkipped, groups, rowsBudget, plan);
         }
 
-        EnsureFitsInMemory(cacheFolder, rows, featureLength, inMemory, budgetBytes);
-        float[] features = await LoadFeaturesAsync(groups, rows, featureLength, cancellationToken);
-        return new TrainingSet(features, featureLength, classes, labels, validation.ToArray(), identity, testSkipped, [], 0);
+        EnsureFitsInMemory(cacheFolder, rows, featureLength, inMemory, rowsBudget);
+        float[] features = LoadFeatures(groups, rows, featureLength, plan.RowsPerRead, cancellationToken);
+        return new TrainingSet(features, featureLength, classes, labels, validation.ToArray(), identity, testSkipped, [], 0, plan);
+    }
+
+    /// <summary>
+    /// How the cache is read within <paramref name="rowsBudget"/>: whole row groups through Parquet.Net while one read
+    /// (<see cref="FeatureCacheReader.RowGroupReadBytes"/>, about five times the group's floats) takes at most a quarter
+    /// of it, as fast as before; else slices of a sixteenth of it, read page by page.
+    /// </summary>
+    private static async Task<ReadPlan> PlanReadsAsync(List<TrainingRowGroup> groups, int featureLength, long rowsBudget, CancellationToken cancellationToken)
+    {
+        int largest = groups.Max(g => g.RowOfGroupRow.Length);
+        long whole = FeatureCacheReader.RowGroupReadBytes(largest, featureLength);
+        if (whole <= rowsBudget / 4)
+        {
+            return new ReadPlan(largest, whole, 0);
+        }
+
+        int sliceRows = (int)Math.Clamp(rowsBudget / 16 / MatrixBytes(1, featureLength), 1, largest);
+        long pages = 0;
+        foreach (TrainingRowGroup group in groups.Where(g => g.RowOfGroupRow.Length > sliceRows))
+        {
+            pages = Math.Max(pages, await FeatureCacheReader.FeaturePageBytesAsync(group.Part, group.Index, cancellationToken));
+        }
+
+        return new ReadPlan(sliceRows, Math.Max(pages + MatrixBytes(sliceRows, featureLength), FeatureCacheReader.RowGroupReadBytes(sliceRows, featureLength)), 0);
+    }
+
+    /// <summary>Refuses at the start when the budget does not hold the fixed part of the process, one read and one validation chunk.</summary>
+    private static void EnsureFixedPartFits(string cacheFolder, int featureLength, int classes, long budgetBytes, ReadPlan plan)
+    {
+        long rowsNeed = plan.ReadBytes + MatrixBytes(TrainingMemory.ValidationChunkRows, featureLength);
+        if (budgetBytes >= plan.FixedBytes + rowsNeed)
+        {
+            return;
+        }
+
+        string fixedPart = plan.FixedBytes == 0
+            ? string.Empty
+            : $"{TrainingMemory.Mib(plan.FixedBytes)} fixed (runtime, libtorch and the head's state) and ";
+        throw new FacePipelineException(
+            $"{cacheFolder}: memory budget {TrainingMemory.Mib(budgetBytes)} is below what training on {featureLength} features and {classes} labels needs: {fixedPart}"
+            + $"{TrainingMemory.Mib(rowsNeed)} for one read and a validation chunk; raise --memory-budget to at least {TrainingMemory.Mib(plan.FixedBytes + (2 * rowsNeed) + MatrixBytes(64, featureLength))}");
     }
 
     /// <summary>Builds a set from memory (tests and benchmarks).</summary>
@@ -122,7 +200,7 @@ public sealed class TrainingSet
         string[] labels = labelOfRow.Distinct().Order(NaturalStringComparer.Instance).ToArray();
         Dictionary<string, int> index = labels.Select((label, i) => (label, i)).ToDictionary(p => p.label, p => p.i, StringComparer.Ordinal);
         return new TrainingSet(
-            features, featureLength, labelOfRow.Select(l => index[l]).ToArray(), labels, markedValidation?.ToArray() ?? new bool[labelOfRow.Count], identity, 0, [], 0);
+            features, featureLength, labelOfRow.Select(l => index[l]).ToArray(), labels, markedValidation?.ToArray() ?? new bool[labelOfRow.Count], identity, 0, [], 0, new ReadPlan(0, 0, 0));
     }
 
     /// <summary>Reads the keys of every non-test row (label, validation mark, place in the cache), without features.</summary>
@@ -171,7 +249,7 @@ public sealed class TrainingSet
         if (inMemory > budgetBytes)
         {
             throw new FacePipelineException(
-                $"{cacheFolder}: {rows} rows × {featureLength} features need {TrainingMemory.Mib(inMemory)} in memory (the {TrainingMemory.Mib(MatrixBytes(rows, featureLength))} float32 matrix plus one row-group read), "
+                $"{cacheFolder}: {rows} rows × {featureLength} features need {TrainingMemory.Mib(inMemory)} in memory (the {TrainingMemory.Mib(MatrixBytes(rows, featureLength))} float32 matrix plus one read), "
                 + $"more than the memory budget of {TrainingMemory.Mib(budgetBytes)}; stream them (--streaming auto or always) or raise --memory-budget");
         }
 
@@ -184,21 +262,19 @@ public sealed class TrainingSet
     }
 
     /// <summary>Reads every group's training rows straight into one exactly sized matrix: no resize, no per-row arrays.</summary>
-    private static async Task<float[]> LoadFeaturesAsync(List<TrainingRowGroup> groups, int rows, int featureLength, CancellationToken cancellationToken)
+    private static float[] LoadFeatures(List<TrainingRowGroup> groups, int rows, int featureLength, int rowsPerRead, CancellationToken cancellationToken)
     {
         var features = new float[(long)rows * featureLength];
-        int g = 0;
-        foreach (FeatureCachePart part in groups.Select(group => group.Part).Distinct())
+        foreach (TrainingRowGroup group in groups)
         {
-            await foreach (FeatureRowGroup group in FeatureCacheReader.ReadPartRowGroupsAsync(part, includeFeatures: true, cancellationToken))
+            foreach (FeatureSlice slice in group.ReadSlices(rowsPerRead, cancellationToken))
             {
-                ReadGarbage.CollectIfDue();
-                int[] rowOf = groups[g++].EnsureSame(group).RowOfGroupRow;
-                for (int i = 0; i < rowOf.Length; i++)
+                for (int i = 0; i < slice.RowCount; i++)
                 {
-                    if (rowOf[i] >= 0)
+                    int row = group.RowOfGroupRow[slice.FirstRow + i];
+                    if (row >= 0)
                     {
-                        group.RowFeatures(i).CopyTo(features.AsSpan(rowOf[i] * featureLength, featureLength));
+                        slice.Row(i, featureLength).CopyTo(features.AsSpan(row * featureLength, featureLength));
                     }
                 }
             }
@@ -207,4 +283,7 @@ public sealed class TrainingSet
         ReadGarbage.CollectIfDue();
         return features;
     }
+
+    /// <summary>How the cache is read: rows per read, the bytes of one read, and the process's fixed part.</summary>
+    private sealed record ReadPlan(int RowsPerRead, long ReadBytes, long FixedBytes);
 }

@@ -13,11 +13,15 @@ public sealed class OrlStreamingTests(OrlPipelineFixture fixture)
     {
         string head = fixture.Temp.Combine("head-streamed");
 
-        // 5 MB: one 400-row group read of 512 floats takes 4 MB, leaving a shuffle buffer of about 150 of the 240 training rows.
-        CliRun run = await CliRun.TrainHead("--features", fixture.Cache, "--out", head, "--streaming", "always", "--memory-budget", "5MB");
+        // The fixed part plus 1.3 MB for the rows: the 400-row group is read page by page in slices of 39 rows, leaving a
+        // shuffle buffer of about 130 of the 240 training rows.
+        long budget = TrainingMemory.ProcessFixedBytes(512, 40, HeadKind.Auto) + 1_300_000;
+        CliRun run = await CliRun.TrainHead(
+            "--features", fixture.Cache, "--out", head, "--streaming", "always", "--memory-budget", budget.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
         Assert.True(run.ExitCode == 0, run.Error);
-        Assert.Contains(run.ErrorLines, l => l.StartsWith("train-head: streaming from 1 row groups within the memory budget of 4.8 MiB (shuffle buffer ", StringComparison.Ordinal));
+        Assert.Contains(run.ErrorLines, l => l.StartsWith($"train-head: streaming from 1 row groups within the memory budget of {TrainingMemory.Mib(budget)}: ", StringComparison.Ordinal)
+            && l.Contains("(shuffle buffer 1", StringComparison.Ordinal) && l.EndsWith("row groups read page by page in slices of 39 rows)", StringComparison.Ordinal));
         HeadDescription inMemory = HeadFolder.ReadDescription(fixture.Head).Description;
         HeadDescription streamed = HeadFolder.ReadDescription(head).Description;
         Assert.Equal((inMemory.Counts.Train, inMemory.Counts.Validation), (streamed.Counts.Train, streamed.Counts.Validation));

@@ -57,14 +57,14 @@ public sealed class StreamingTrainingTests : IAsyncLifetime, IDisposable
     public async Task Streaming_twice_with_one_seed_gives_one_history_and_another_seed_another()
     {
         // A budget that leaves a shuffle buffer of a few hundred rows: groups and buffer draws both matter.
-        TrainingSet streamed = await TrainingSet.LoadAsync(Cache, StreamingMode.Always, 800_000);
+        TrainingSet streamed = await TrainingSet.LoadAsync(Cache, StreamingMode.Always, 600_000);
         var options = new TrainingOptions { Epochs = 3, Dropout = 0.2 };
 
         using TrainedHead first = HeadTrainer.Train(streamed, options);
         using TrainedHead second = HeadTrainer.Train(streamed, options);
         using TrainedHead other = HeadTrainer.Train(streamed, options with { Seed = 43 });
 
-        Assert.Equal(337, HeadTrainer.ShuffleBufferRows(streamed, options.BatchSize));
+        Assert.Equal(822, HeadTrainer.ShuffleBufferRows(streamed, options.BatchSize));
         Assert.Equal(Numbers(first), Numbers(second));
         Assert.Equal(first.Weights["output.weight"].data<float>().ToArray(), second.Weights["output.weight"].data<float>().ToArray());
         Assert.NotEqual(Numbers(first), Numbers(other));
@@ -73,29 +73,53 @@ public sealed class StreamingTrainingTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Auto_streams_only_when_the_in_memory_peak_exceeds_the_budget()
     {
-        long inMemoryPeak = TrainingMemory.InMemoryBytes(1200, FeatureLength, 500);
-
-        TrainingSet fits = await TrainingSet.LoadAsync(Cache, StreamingMode.Auto, inMemoryPeak);
-        TrainingSet over = await TrainingSet.LoadAsync(Cache, StreamingMode.Auto, inMemoryPeak - 1);
-        FacePipelineException refused = await Assert.ThrowsAsync<FacePipelineException>(() => TrainingSet.LoadAsync(Cache, StreamingMode.Never, inMemoryPeak - 1));
+        // 0.4 MB: row groups are read in slices (one read 0.3 MB), so the rows need 0.6 MiB in memory.
+        TrainingSet fits = await TrainingSet.LoadAsync(Cache, StreamingMode.Auto, Plenty);
+        TrainingSet over = await TrainingSet.LoadAsync(Cache, StreamingMode.Auto, 400_000);
+        FacePipelineException refused = await Assert.ThrowsAsync<FacePipelineException>(() => TrainingSet.LoadAsync(Cache, StreamingMode.Never, 400_000));
 
         Assert.False(fits.IsStreamed);
         Assert.Equal(1200 * FeatureLength, fits.Features.Length);
         Assert.True(over.IsStreamed);
+        Assert.True(over.ReadsInSlices);
         Assert.Equal(
-            $"{Cache}: 1200 rows × 64 features need 1 MiB in memory (the 0.3 MiB float32 matrix plus one row-group read), more than the memory budget of 1 MiB; stream them (--streaming auto or always) or raise --memory-budget",
+            $"{Cache}: 1200 rows × 64 features need 0.6 MiB in memory (the 0.3 MiB float32 matrix plus one read), more than the memory budget of 0.4 MiB; stream them (--streaming auto or always) or raise --memory-budget",
             refused.Message);
     }
 
     [Fact]
-    public async Task A_budget_below_one_row_group_read_and_a_batch_is_refused_with_what_it_needs()
+    public async Task A_budget_below_one_read_and_a_validation_chunk_is_refused_at_the_start_with_what_it_needs()
     {
-        TrainingSet streamed = await TrainingSet.LoadAsync(Cache, StreamingMode.Always, 100_000);
+        FacePipelineException error = await Assert.ThrowsAsync<FacePipelineException>(() => TrainingSet.LoadAsync(Cache, StreamingMode.Always, 100_000));
+
+        Assert.Equal(
+            $"{Cache}: memory budget 0.1 MiB is below what training on 64 features and 4 labels needs: 0.3 MiB for one read and a validation chunk; raise --memory-budget to at least 0.7 MiB",
+            error.Message);
+    }
+
+    [Fact]
+    public async Task A_budget_below_one_batch_beside_a_read_is_refused_with_what_it_needs()
+    {
+        TrainingSet streamed = await TrainingSet.LoadAsync(Cache, StreamingMode.Always, 380_000);
 
         FacePipelineException error = Assert.Throws<FacePipelineException>(() => HeadTrainer.Train(streamed, new TrainingOptions { Epochs = 1 }));
 
         Assert.Equal(
-            "memory budget 0.1 MiB is too small to stream 64 features in row groups of 500 rows (one row-group read, a batch and a shuffle buffer of one batch need 0.7 MiB); raise --memory-budget",
+            "memory budget 0.4 MiB is too small to stream 64 features in slices of 92 rows read page by page (one read, a batch and a shuffle buffer of one batch need 0.4 MiB); raise --memory-budget to at least 0.4 MiB",
+            error.Message);
+    }
+
+    [Fact]
+    public async Task A_process_budget_below_the_fixed_overhead_is_refused_at_the_start_with_what_it_needs()
+    {
+        long fixedPart = TrainingMemory.ProcessFixedBytes(FeatureLength, 4, HeadKind.Auto);
+
+        FacePipelineException error = await Assert.ThrowsAsync<FacePipelineException>(
+            () => TrainingSet.LoadAsync(Cache, StreamingMode.Auto, 300L << 20, (length, classes) => TrainingMemory.ProcessFixedBytes(length, classes, HeadKind.Auto)));
+
+        Assert.Equal(411_100_256, fixedPart);
+        Assert.Equal(
+            $"{Cache}: memory budget 300 MiB is below what training on 64 features and 4 labels needs: 392.1 MiB fixed (runtime, libtorch and the head's state) and 0.3 MiB for one read and a validation chunk; raise --memory-budget to at least 392.7 MiB",
             error.Message);
     }
 
@@ -124,12 +148,17 @@ public sealed class StreamingTrainingTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task TrainHead_says_when_it_streams_and_refuses_a_size_it_cannot_read()
     {
-        CliRun streamed = await CliRun.TrainHead("--features", Cache, "--out", temp.Combine("head"), "--epochs", "1", "--memory-budget", "800KB");
+        long budget = TrainingMemory.ProcessFixedBytes(FeatureLength, 4, HeadKind.Auto) + 600_000;
+        CliRun streamed = await CliRun.TrainHead("--features", Cache, "--out", temp.Combine("head"), "--epochs", "1", "--memory-budget", budget.ToString(CultureInfo.InvariantCulture));
         CliRun bad = await CliRun.TrainHead("--features", Cache, "--out", temp.Combine("head2"), "--memory-budget", "lots");
 
         Assert.Equal(0, streamed.ExitCode);
-        Assert.Contains(streamed.ErrorLines, l => l.StartsWith("train-head: streaming from 3 row groups within the memory budget of 0.8 MiB (shuffle buffer 337 rows); the head's own state adds ", StringComparison.Ordinal));
-        Assert.Contains("streaming=auto, memory-budget=0.8 MiB", streamed.Error, StringComparison.Ordinal);
+        string mib = TrainingMemory.Mib(budget);
+        string fixedPart = TrainingMemory.Mib(TrainingMemory.ProcessFixedBytes(FeatureLength, 4, HeadKind.Auto));
+        Assert.Contains(
+            $"train-head: streaming from 3 row groups within the memory budget of {mib}: {fixedPart} fixed (runtime and libtorch 384 MiB, the head's state 8.1 MiB), the rest for the rows (shuffle buffer 822 rows, row groups read page by page in slices of 146 rows)",
+            streamed.ErrorLines);
+        Assert.Contains($"streaming=auto, memory-budget={mib}", streamed.Error, StringComparison.Ordinal);
         Assert.Equal(2, bad.ExitCode);
         Assert.Contains("--memory-budget 'lots' is not a size; write a positive number with an optional unit, e.g. 2GB or 512MiB", bad.Error, StringComparison.Ordinal);
     }
