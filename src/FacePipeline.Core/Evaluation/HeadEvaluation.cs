@@ -194,12 +194,12 @@ public sealed class HeadEvaluation
     /// Fails early, before scoring, when <paramref name="reportFolder"/> may not be replaced by a report: it is not one of
     /// ours, or it is (or holds) the working directory, the head or the labelled set (<see cref="OutputFolderGuard"/>).
     /// </summary>
-    /// <exception cref="OutputFolderException">It may not be replaced.</exception>
+    /// <exception cref="FacePipelineException">It may not be replaced.</exception>
     public static void EnsureReportFolder(string reportFolder, string headFolder, string source) =>
         OutputFolderGuard.EnsureReplaceable(reportFolder, ReportKind, "--out", [(headFolder, "head folder"), (source, "labelled set")]);
 
     /// <summary>Scores the samples at <paramref name="threshold"/> and writes the report folder (see <see cref="EvaluationReportWriter"/>) once <see cref="OutputFolderGuard"/> allows it.</summary>
-    /// <exception cref="OutputFolderException">The folder may not be replaced.</exception>
+    /// <exception cref="FacePipelineException">The folder may not be replaced.</exception>
     public EvaluationOutcome WriteReport(string reportFolder, EvaluationBars bars, double? threshold)
     {
         OutputFolderGuard.EnsureReplaceable(reportFolder, ReportKind, "--out", inputs);

@@ -50,7 +50,7 @@ public static class HeadFolder
     /// <param name="overwrite">Replace an existing folder (only once the new one is complete).</param>
     /// <param name="cacheFolder">The feature cache the head was trained on (never replaced), or null.</param>
     /// <exception cref="FacePipelineException">The folder exists and <paramref name="overwrite"/> is false.</exception>
-    /// <exception cref="OutputFolderException">The folder may not be replaced (<see cref="OutputFolderGuard"/>), or appeared while training without <paramref name="overwrite"/>.</exception>
+    /// <exception cref="FacePipelineException">The folder may not be replaced (<see cref="OutputFolderGuard"/>), or appeared while training without <paramref name="overwrite"/>.</exception>
     public static void Write(string folder, TrainedHead head, HeadDescription description, bool overwrite, string? cacheFolder = null)
     {
         string target = Path.GetFullPath(folder.TrimEnd('/', '\\'));
@@ -139,7 +139,7 @@ public static class HeadFolder
     /// not a head folder (<see cref="OutputFolderGuard"/>).
     /// </summary>
     /// <exception cref="FacePipelineException">The folder exists and <paramref name="overwrite"/> is false.</exception>
-    /// <exception cref="OutputFolderException">The folder may not be replaced.</exception>
+    /// <exception cref="FacePipelineException">The folder may not be replaced.</exception>
     public static void EnsureWritable(string folder, bool overwrite, string? cacheFolder = null)
     {
         (string, string)[] inputs = cacheFolder is null ? [] : [(cacheFolder, "feature cache")];

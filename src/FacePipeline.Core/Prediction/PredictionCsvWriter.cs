@@ -78,7 +78,7 @@ public static class PredictionCsvWriter
     /// Refuses, before any work, to write <paramref name="path"/> or its <see cref="ErrorsPath"/> over an input of the
     /// run or inside an input folder (<see cref="OutputFileGuard"/>).
     /// </summary>
-    /// <exception cref="OutputFolderException">One of them is an input or inside one.</exception>
+    /// <exception cref="FacePipelineException">One of them is an input or inside one.</exception>
     public static void EnsureWritable(string path, IReadOnlyList<(string Path, string What)> inputs)
     {
         OutputFileGuard.EnsureWritable(path, "--out", inputs);

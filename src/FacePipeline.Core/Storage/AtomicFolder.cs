@@ -14,7 +14,7 @@ public static class AtomicFolder
     /// <param name="folder">Destination.</param>
     /// <param name="fill">Writes the content into the given (empty) staging folder.</param>
     /// <param name="replace">Replace an existing destination; when false, the commit fails if it exists by then.</param>
-    /// <exception cref="OutputFolderException">The destination appeared while the folder was filled and <paramref name="replace"/> is false.</exception>
+    /// <exception cref="FacePipelineException">The destination appeared while the folder was filled and <paramref name="replace"/> is false.</exception>
     public static void Write(string folder, Action<string> fill, bool replace = true)
     {
         ArgumentNullException.ThrowIfNull(fill);
@@ -80,7 +80,7 @@ public static class AtomicFolder
 
         if (result == FolderRename.Result.Refused)
         {
-            throw new OutputFolderException($"{target}: appeared while this run was writing it (another run?) and is kept; choose another --out or pass --overwrite to replace it");
+            throw new FacePipelineException($"{target}: appeared while this run was writing it (another run?) and is kept; choose another --out or pass --overwrite to replace it");
         }
     }
 

@@ -12,7 +12,7 @@ public static class OutputFileGuard
     /// <param name="file">The output file, as the user gave it.</param>
     /// <param name="option">The option that named it, for the advice (e.g. <c>--out</c>).</param>
     /// <param name="inputs">The run's input files and folders and what each is, e.g. ("heads/a", "head folder").</param>
-    /// <exception cref="OutputFolderException">The file may not be written.</exception>
+    /// <exception cref="FacePipelineException">The file may not be written.</exception>
     public static void EnsureWritable(string file, string option, IEnumerable<(string Path, string What)> inputs)
     {
         ArgumentNullException.ThrowIfNull(inputs);
@@ -20,7 +20,7 @@ public static class OutputFileGuard
         string advice = $"choose another file for {option}";
         if (Directory.Exists(target))
         {
-            throw new OutputFolderException($"{file}: is a folder, not a file; {advice}");
+            throw new FacePipelineException($"{file}: is a folder, not a file; {advice}");
         }
 
         bool exists = File.Exists(target);
@@ -35,12 +35,12 @@ public static class OutputFileGuard
             string input = OutputFolderGuard.Resolve(path);
             if (target == input)
             {
-                throw new OutputFolderException($"{file}: is the {what} this run reads ({path}), which the output would replace; {advice}");
+                throw new FacePipelineException($"{file}: is the {what} this run reads ({path}), which the output would replace; {advice}");
             }
 
             if (target.StartsWith(input + Path.DirectorySeparatorChar, StringComparison.Ordinal))
             {
-                throw new OutputFolderException($"{file}: is inside the {what} this run reads ({path}), which the output would change; {advice}");
+                throw new FacePipelineException($"{file}: is inside the {what} this run reads ({path}), which the output would change; {advice}");
             }
         }
     }

@@ -13,7 +13,7 @@ public static class OutputFolderGuard
     /// <param name="kind">What the run writes there.</param>
     /// <param name="option">The option that named it, for the advice (e.g. <c>--out</c>).</param>
     /// <param name="inputs">The run's inputs (files or folders) and what each is, e.g. ("cache", "feature cache").</param>
-    /// <exception cref="OutputFolderException">The folder may not be replaced.</exception>
+    /// <exception cref="FacePipelineException">The folder may not be replaced.</exception>
     public static void EnsureReplaceable(string folder, OutputFolderKind kind, string option, IEnumerable<(string Path, string What)> inputs)
     {
         ArgumentNullException.ThrowIfNull(kind);
@@ -22,12 +22,12 @@ public static class OutputFolderGuard
         string advice = $"choose a new folder for {option}";
         if (File.Exists(target))
         {
-            throw new OutputFolderException($"{folder}: is a file, not a {kind.Name}; {advice}");
+            throw new FacePipelineException($"{folder}: is a file, not a {kind.Name}; {advice}");
         }
 
         if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any() && !kind.Recognises(target))
         {
-            throw new OutputFolderException(
+            throw new FacePipelineException(
                 $"{folder}: exists and is not a {kind.Name} (no {kind.MarkerFileName} of ours in it), so it is not replaced; {advice}, or empty or remove this one yourself");
         }
     }
@@ -36,7 +36,7 @@ public static class OutputFolderGuard
     /// The half of the rule that holds even where nothing is replaced: <paramref name="folder"/> is neither the working
     /// directory, nor an input of the run, nor a folder holding one of these.
     /// </summary>
-    /// <exception cref="OutputFolderException">It is.</exception>
+    /// <exception cref="FacePipelineException">It is.</exception>
     public static void EnsureNotAnInput(string folder, OutputFolderKind kind, string option, IEnumerable<(string Path, string What)> inputs)
     {
         ArgumentNullException.ThrowIfNull(kind);
@@ -47,7 +47,7 @@ public static class OutputFolderGuard
         if (Contains(target, workingDirectory))
         {
             string what = target == workingDirectory ? "is the working directory" : "holds the working directory";
-            throw new OutputFolderException($"{folder}: {what}, which a {kind.Name} would replace; {advice}");
+            throw new FacePipelineException($"{folder}: {what}, which a {kind.Name} would replace; {advice}");
         }
 
         foreach ((string path, string what) in inputs)
@@ -55,7 +55,7 @@ public static class OutputFolderGuard
             if (Contains(target, Resolve(path)))
             {
                 string relation = Resolve(path) == target ? "is" : "holds";
-                throw new OutputFolderException($"{folder}: {relation} the {what} this run reads ({path}), which a {kind.Name} would replace; {advice}");
+                throw new FacePipelineException($"{folder}: {relation} the {what} this run reads ({path}), which a {kind.Name} would replace; {advice}");
             }
         }
     }

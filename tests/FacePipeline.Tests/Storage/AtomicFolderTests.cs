@@ -19,7 +19,7 @@ public sealed class AtomicFolderTests : IDisposable
     {
         string folder = temp.Combine("head");
 
-        OutputFolderException error = Assert.Throws<OutputFolderException>(() => AtomicFolder.Write(folder, staging =>
+        FacePipelineException error = Assert.Throws<FacePipelineException>(() => AtomicFolder.Write(folder, staging =>
         {
             File.WriteAllText(Path.Combine(staging, "mine.txt"), "late");
             AtomicFolder.Write(folder, other => File.WriteAllText(Path.Combine(other, "theirs.txt"), "first"), replace: false);
