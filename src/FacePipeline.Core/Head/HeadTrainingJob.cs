@@ -27,6 +27,7 @@ public static class HeadTrainingJob
         note($"train-head: {string.Join(", ", Describe(options))}");
 
         long budget = options.MemoryBudgetBytes ?? TrainingMemory.DefaultBudgetBytes();
+        NativeArenas.Cap();
         // Prototypes need one pass and no order: under auto they are always streamed, so the rows are never held
         // (100 000 × 512 in memory peaked at 1.2 GB; streamed, memory is the sums, the prototypes and the validation rows).
         StreamingMode mode = options.Head == HeadKind.Prototype && options.Streaming == StreamingMode.Auto ? StreamingMode.Always : options.Streaming;
