@@ -5,9 +5,9 @@ namespace FacePipeline.Head;
 /// <summary>
 /// Caps glibc's malloc arenas for the training process, so the memory budget also bounds libtorch's native heap: glibc
 /// opens a new arena whenever a thread finds the current one locked (up to 8 per core), and each keeps the memory its
-/// threads freed. On a busy machine libtorch's threads and the readers' contend more, so the same run kept more arenas:
-/// TrainHead on one 8 000 × 2 048 row group peaked at 320 MiB alone and at 513 MiB during the full test suite
-/// (2-core Debian 12 VM, 2026-12-03). Two arenas keep contention low for TrainHead's few threads.
+/// threads freed. On a busy machine libtorch's threads and the readers' contend more, the likely reason (not proven)
+/// why TrainHead on one 8 000 × 2 048 row group peaked at 320 MiB alone and at 513 MiB during the full test suite
+/// (2-core Debian 12 VM, 2026-12-03). Two arenas are enough for TrainHead's few allocating threads.
 /// </summary>
 internal static class NativeArenas
 {
