@@ -48,7 +48,7 @@ public static class ExtractCommand
         }
 
         FaceStageChoice choice = await FaceStagePolicy.ChooseAsync(
-            parse.GetValue(o.Faces), parse.GetValue(o.Detector)!, backbone, set, parse.GetValue(o.Output)!, parse.GetValue(o.Rebuild), FaceDetectorCatalog.Default(), parse.GetValue(o.Device)!, token);
+            parse.GetValue(o.Faces), parse.GetValue(o.FlipTta), parse.GetValue(o.Detector)!, backbone, set, parse.GetValue(o.Output)!, parse.GetValue(o.Rebuild), FaceDetectorCatalog.Default(), parse.GetValue(o.Device)!, token);
         if (choice.Note is not null)
         {
             io.WriteNote(choice.Note);
@@ -56,7 +56,7 @@ public static class ExtractCommand
 
         var options = new ExtractionOptions
         {
-            FaceStage = choice.Stage.WithFlip(parse.GetValue(o.FlipTta) == Switch.On),
+            FaceStage = choice.Stage,
             Images = set,
             CacheFolder = parse.GetValue(o.Output)!,
             BatchSize = CommonOptions.BatchSizeFor(parse, o.BatchSize, backbone),
@@ -154,12 +154,6 @@ public static class ExtractCommand
 
     /// <summary>The main command's options, declared in help order.</summary>
     /// <summary>Values of an on/off option.</summary>
-    private enum Switch
-    {
-        Off,
-        On,
-    }
-
     private sealed class MainOptions
     {
         public Option<string?> Images { get; } = CommonOptions.Images();
@@ -212,13 +206,14 @@ public static class ExtractCommand
             CustomParser = CommonOptions.Choice<FaceStageMode>,
         };
 
-        public Option<Switch> FlipTta { get; } = new("--flip-tta")
+        public Option<FlipTtaMode> FlipTta { get; } = new("--flip-tta")
         {
             Description = "Flip test-time augmentation: average each face's features with those of its horizontal mirror (two backbone runs per face); "
-                + "part of the cache identity, so a cache holds one setting and heads and Predict follow it [default: off]",
-            HelpName = "on|off",
-            DefaultValueFactory = _ => Switch.Off,
-            CustomParser = CommonOptions.Choice<Switch>,
+                + "part of the cache identity, so a cache holds one setting and heads and Predict follow it; auto keeps the cache's setting, "
+                + "off for a new cache or --rebuild",
+            HelpName = "auto|on|off",
+            DefaultValueFactory = _ => FlipTtaMode.Auto,
+            CustomParser = CommonOptions.Choice<FlipTtaMode>,
         };
 
         public Option<string> Detector { get; } = new("--detector")

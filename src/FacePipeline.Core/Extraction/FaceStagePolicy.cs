@@ -31,8 +31,9 @@ public static class FaceStagePolicy
     /// <summary>Fraction of the sample in which a face must be found for <c>auto</c> to detect.</summary>
     public const double MinFoundFraction = 0.9;
 
-    /// <summary>Chooses the stage.</summary>
+    /// <summary>Chooses the stage, flip test-time augmentation included.</summary>
     /// <param name="mode">What was asked.</param>
+    /// <param name="flip">The flip asked for: <see cref="FlipTtaMode.Auto"/> keeps the cache's (off when it has none or is rebuilt).</param>
     /// <param name="detectorName">The detector to use (<c>--detector</c>).</param>
     /// <param name="backbone">The backbone (its face template is the alignment geometry).</param>
     /// <param name="images">The whole input (not only this shard).</param>
@@ -44,6 +45,7 @@ public static class FaceStagePolicy
     /// <exception cref="FacePipelineException">The detector cannot be found or loaded.</exception>
     public static async Task<FaceStageChoice> ChooseAsync(
         FaceStageMode mode,
+        FlipTtaMode flip,
         string detectorName,
         Backbone backbone,
         IReadOnlyList<LabelledImage> images,
@@ -55,24 +57,50 @@ public static class FaceStagePolicy
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(images);
+        FaceStage? recorded = null;
+        if ((mode == FaceStageMode.Auto || flip == FlipTtaMode.Auto) && !rebuild)
+        {
+            List<FeatureCachePart> parts = await FeatureCacheReader.ListPartsAsync(cacheFolder, null, cancellationToken);
+            recorded = parts.Count > 0 ? parts[0].Identity.FaceStage : null;
+        }
+
+        FaceStageChoice choice = ChooseStage(mode, detectorName, backbone, images, recorded, catalog, device, cancellationToken);
+        bool on = flip == FlipTtaMode.On || (flip == FlipTtaMode.Auto && recorded?.FlipTta == true);
+        string? note = flip == FlipTtaMode.Auto && on
+            ? string.Join("; ", new[] { choice.Note, "flip-tta: auto keeps the cache's flip test-time augmentation (on); --flip-tta off --rebuild to drop it" }.OfType<string>())
+            : choice.Note;
+        return choice with { Stage = choice.Stage.WithFlip(on), Note = note };
+    }
+
+    /// <summary>The sample: up to <see cref="SampleSize"/> images ordered by the SHA-256 of their relative path.</summary>
+    public static IReadOnlyList<LabelledImage> SampleOf(IReadOnlyList<LabelledImage> images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        return images
+            .Select(image => (image, key: ContentHash.Of(System.Text.Encoding.UTF8.GetBytes(image.Path))))
+            .OrderBy(x => x.key, StringComparer.Ordinal)
+            .Take(SampleSize)
+            .Select(x => x.image)
+            .ToList();
+    }
+
+    /// <summary>The stage without flip: <paramref name="recorded"/> (the cache's, null for none or a rebuild) kept under auto.</summary>
+    private static FaceStageChoice ChooseStage(
+        FaceStageMode mode, string detectorName, Backbone backbone, IReadOnlyList<LabelledImage> images, FaceStage? recorded, FaceDetectorCatalog catalog, DeviceSpec device, CancellationToken cancellationToken)
+    {
         if (mode == FaceStageMode.None)
         {
             return new FaceStageChoice(FaceStage.None, null, null);
         }
 
-        if (mode == FaceStageMode.Auto && !rebuild)
+        if (mode == FaceStageMode.Auto && recorded is not null)
         {
-            List<FeatureCachePart> parts = await FeatureCacheReader.ListPartsAsync(cacheFolder, null, cancellationToken);
-            if (parts.Count > 0)
-            {
-                // The recorded stage as a whole, minimum face size and orientation included: a cache made before those
-                // existed keeps growing the way it was made, never mixing two kinds of features; --rebuild renews it.
-                FaceStage recorded = parts[0].Identity.FaceStage;
-                return recorded.DetectorName is null
-                    ? new FaceStageChoice(recorded, null, $"faces: auto keeps the cache's face stage {recorded.Short} (whole images); "
-                        + (recorded.AutoOrient ? "--faces detect --rebuild to change it" : "--rebuild to recompute it with EXIF orientation"))
-                    : Recorded(recorded, catalog.Resolve(recorded.DetectorName), backbone);
-            }
+            // The recorded stage as a whole, minimum face size and orientation included: a cache made before those
+            // existed keeps growing the way it was made, never mixing two kinds of features; --rebuild renews it.
+            return recorded.DetectorName is null
+                ? new FaceStageChoice(recorded, null, $"faces: auto keeps the cache's face stage {recorded.Short} (whole images); "
+                    + (recorded.AutoOrient ? "--faces detect --rebuild to change it" : "--rebuild to recompute it with EXIF orientation"))
+                : Recorded(recorded, catalog.Resolve(recorded.DetectorName), backbone);
         }
 
         FaceDetector detector = catalog.Resolve(detectorName);
@@ -93,18 +121,6 @@ public static class FaceStagePolicy
             + $"detect needs >= {MinFoundFraction * 100:0} % for {backbone.Identity.Name}, a face-trained backbone) → ")
             + (detect ? "detect and align; --faces none to use whole images" : "whole images; --faces detect to align faces anyway");
         return detect ? Detecting(detector, backbone, note) : new FaceStageChoice(FaceStage.None, null, note);
-    }
-
-    /// <summary>The sample: up to <see cref="SampleSize"/> images ordered by the SHA-256 of their relative path.</summary>
-    public static IReadOnlyList<LabelledImage> SampleOf(IReadOnlyList<LabelledImage> images)
-    {
-        ArgumentNullException.ThrowIfNull(images);
-        return images
-            .Select(image => (image, key: ContentHash.Of(System.Text.Encoding.UTF8.GetBytes(image.Path))))
-            .OrderBy(x => x.key, StringComparer.Ordinal)
-            .Take(SampleSize)
-            .Select(x => x.image)
-            .ToList();
     }
 
     private static FaceStageChoice Detecting(FaceDetector detector, Backbone backbone, string? note) =>

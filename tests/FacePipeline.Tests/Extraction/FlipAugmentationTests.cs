@@ -110,13 +110,22 @@ public sealed class FlipAugmentationTests : IDisposable
         Assert.Equal(ExitCodes.Success, on.ExitCode);
         Assert.True((await FeatureCacheReader.OpenAsync(temp.Combine("cache"))).Identity!.FaceStage.FlipTta);
 
-        CliRun off = await CliRun.Extract(common);
+        // Without --flip-tta (auto) a flip cache grows with flip, as --faces auto keeps the stage.
+        File.AppendAllLines(manifest, [$"{TestPaths.OrlImage(3, 1)},s3,train"]);
+        CliRun kept = await CliRun.Extract(common);
+        Assert.True(kept.ExitCode == ExitCodes.Success, kept.Error);
+        Assert.Contains("flip-tta: auto keeps the cache's flip test-time augmentation (on); --flip-tta off --rebuild to drop it", kept.Error, StringComparison.Ordinal);
+        FeatureCacheReader grown = await FeatureCacheReader.OpenAsync(temp.Combine("cache"));
+        Assert.True(grown.Identity!.FaceStage.FlipTta);
+        Assert.Equal(3, grown.Parts.Sum(p => p.RowCount));
+
+        CliRun off = await CliRun.Extract([.. common, "--flip-tta", "off"]);
         Assert.Equal(ExitCodes.Failed, off.ExitCode);
         Assert.Contains(", flip), but this run with ", Assert.Single(off.ErrorLines, l => l.StartsWith("error: ", StringComparison.Ordinal)), StringComparison.Ordinal);
 
         CliRun wrong = await CliRun.Extract([.. common, "--flip-tta", "maybe"]);
         Assert.Equal(ExitCodes.Usage, wrong.ExitCode);
-        Assert.Contains("--flip-tta: 'maybe' is not one of off, on", wrong.Error, StringComparison.Ordinal);
+        Assert.Contains("--flip-tta: 'maybe' is not one of auto, off, on", wrong.Error, StringComparison.Ordinal);
     }
 
     [Fact]
