@@ -70,7 +70,7 @@ public static class HeadTrainer
         {
             long needed = TrainingMemory.StreamingFixedBytes(data.FeatureLength, data.ReadBytes, batchSize) + TrainingSet.MatrixBytes(batchSize, data.FeatureLength);
             string read = data.ReadsInSlices ? $"slices of {data.RowsPerRead} rows read page by page" : $"row groups of {data.LargestRowGroup} rows";
-            string fixedPart = data.FixedBytes == 0 ? string.Empty : $" beside {TrainingMemory.Mib(data.FixedBytes)} fixed (runtime, libtorch and the head's state)";
+            string fixedPart = data.FixedBytes == 0 ? string.Empty : $" beside {TrainingMemory.Mib(data.FixedBytes)} fixed (runtime, libtorch, the head's state and any --unknowns faces)";
             throw new FacePipelineException(
                 $"memory budget {TrainingMemory.Mib(data.StreamingBudgetBytes + data.FixedBytes)} is too small to stream {data.FeatureLength} features in {read}{fixedPart} (one read, a batch and a shuffle buffer of one batch need {TrainingMemory.Mib(needed)}); raise --memory-budget to at least {TrainingMemory.Mib(data.FixedBytes + needed)}");
         }

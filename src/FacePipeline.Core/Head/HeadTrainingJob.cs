@@ -31,15 +31,17 @@ public static class HeadTrainingJob
         // Prototypes need one pass and no order: under auto they are always streamed, so the rows are never held
         // (100 000 × 512 in memory peaked at 1.2 GB; streamed, memory is the sums, the prototypes and the validation rows).
         StreamingMode mode = options.Head == HeadKind.Prototype && options.Streaming == StreamingMode.Auto ? StreamingMode.Always : options.Streaming;
+        // The strangers' faces are held for the calibration, so they are part of what the budget must hold besides the rows.
+        long strangerBytes = unknownsFolder is null ? 0 : await StrangerFaces.BytesAsync(unknownsFolder, cancellationToken);
         TrainingSet data = await TrainingSet.LoadAsync(
-            cacheFolder, mode, budget, (featureLength, classes) => TrainingMemory.ProcessFixedBytes(featureLength, classes, options.Head), cancellationToken);
+            cacheFolder, mode, budget, (featureLength, classes) => TrainingMemory.ProcessFixedBytes(featureLength, classes, options.Head) + strangerBytes, cancellationToken);
         note($"train-head: {data.Count} rows ({data.TestRowsSkipped} test rows left out), {data.Labels.Count} labels, {data.FeatureLength} features from {data.Identity}");
         foreach (string warning in Dataset.LabelRules.CaseOnlyWarnings(data.Labels))
         {
             note(warning);
         }
 
-        note(DescribeMemory(data, options, budget));
+        note(DescribeMemory(data, options, budget, strangerBytes));
         StrangerFaces? strangers = unknownsFolder is null ? null : await StrangerFaces.LoadAsync(unknownsFolder, data.Identity, data.Labels, cancellationToken);
         var clock = Stopwatch.StartNew();
         using TrainedHead head = Calibrate(HeadFitter.Fit(data, options, e => note(FormatEpoch(e, options.Epochs)), note, cancellationToken), strangers, options.TargetFar);
@@ -94,13 +96,18 @@ public static class HeadTrainingJob
     }
 
     /// <summary>Which mode runs and what its memory goes to.</summary>
-    private static string DescribeMemory(TrainingSet data, TrainingOptions options, long budget)
+    private static string DescribeMemory(TrainingSet data, TrainingOptions options, long budget, long strangerBytes)
     {
-        string fixedPart = $"{TrainingMemory.Mib(data.FixedBytes)} fixed (runtime and libtorch {TrainingMemory.Mib(TrainingMemory.RuntimeBytes(options.Head))}, the head's state {TrainingMemory.Mib(TrainingMemory.HeadStateBytes(data.FeatureLength, data.Labels.Count, options.Head))})";
+        string strangers = strangerBytes == 0 ? string.Empty : $", the strangers' faces {TrainingMemory.Mib(strangerBytes)}";
+        string fixedPart = $"{TrainingMemory.Mib(data.FixedBytes)} fixed (runtime and libtorch {TrainingMemory.Mib(TrainingMemory.RuntimeBytes(options.Head))}, the head's state {TrainingMemory.Mib(TrainingMemory.HeadStateBytes(data.FeatureLength, data.Labels.Count, options.Head))}{strangers})";
         string reads = data.ReadsInSlices ? $", row groups read page by page in slices of {data.RowsPerRead} rows" : string.Empty;
         if (options.Head == HeadKind.Prototype && data.IsStreamed)
         {
-            return $"train-head: prototypes in one pass over {data.RowGroupCount} row groups{reads} within the memory budget of {TrainingMemory.Mib(budget)}: {fixedPart}, the validation rows held ({TrainingMemory.Mib(TrainingSet.MatrixBytes((long)(data.Count * options.ValidationSplit), data.FeatureLength))} at --val-split {options.ValidationSplit.ToString(CultureInfo.InvariantCulture)})";
+            long validationRows = (long)(data.Count * options.ValidationSplit);
+            string validation = $"{TrainingMemory.Mib(TrainingSet.MatrixBytes(validationRows, data.FeatureLength))} at --val-split {options.ValidationSplit.ToString(CultureInfo.InvariantCulture)}";
+            return PrototypeFitter.HoldsValidation(data, validationRows)
+                ? $"train-head: prototypes in one pass over {data.RowGroupCount} row groups{reads} within the memory budget of {TrainingMemory.Mib(budget)}: {fixedPart}, the validation rows held ({validation})"
+                : $"train-head: prototypes in two passes over {data.RowGroupCount} row groups{reads} within the memory budget of {TrainingMemory.Mib(budget)}: {fixedPart}; the validation rows ({validation}) do not fit beside them, so they are read again and scored chunk by chunk";
         }
         return data.IsStreamed
             ? $"train-head: streaming from {data.RowGroupCount} row groups within the memory budget of {TrainingMemory.Mib(budget)}: {fixedPart}, the rest for the rows (shuffle buffer {HeadTrainer.ShuffleBufferRows(data, options.BatchSize)} rows{reads})"

@@ -3,16 +3,31 @@ namespace FacePipeline.Head;
 /// <summary>
 /// Fits the prototype head: for each person, the mean of their L2-normalised embeddings, normalised again. No
 /// epochs, no TorchSharp: one pass over the rows (streamed row group by row group when the set is), adding each
-/// normalised training row into its person's float64 sum and holding back only the validation rows. Memory: the sums
-/// (classes × features × 8 bytes), the prototypes (× 4) and the validation rows, never all the rows.
+/// normalised training row into its person's float64 sum and holding back only the validation rows (a second pass
+/// reads them again when the budget cannot hold them). Memory: the sums (classes × features × 8 bytes), the
+/// prototypes (× 4) and the validation rows or one validation chunk, never all the rows.
 /// A person with one photo is enrolled like any other; a person without rows gets a zero prototype (cosine 0).
 /// </summary>
 public static class PrototypeFitter
 {
     /// <summary>
-    /// In one pass over every row of <paramref name="data"/>: the prototypes (classes × features, row-major) of the
-    /// rows outside <paramref name="validation"/>, scored on the <paramref name="validation"/> rows (null without any),
-    /// then the final prototypes of every row, training and validation.
+    /// Whether <paramref name="validationRows"/> rows are held for scoring after the one pass: always in memory; streamed,
+    /// when they fit in what the budget leaves for the rows beside one read and two validation chunks (the scorer's
+    /// normalised copy and its scores' rows). Otherwise the
+    /// validation rows are read again in a second pass, chunk by chunk (a 4 GB cache's 15 % is 600 MB).
+    /// </summary>
+    public static bool HoldsValidation(TrainingSet data, long validationRows)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        return !data.IsStreamed
+            || TrainingSet.MatrixBytes(validationRows + (2L * TrainingMemory.ValidationChunkRows), data.FeatureLength) + data.ReadBytes <= data.StreamingBudgetBytes;
+    }
+
+    /// <summary>
+    /// The prototypes (classes × features, row-major) of the rows outside <paramref name="validation"/>, scored on the
+    /// <paramref name="validation"/> rows (null without any), then the final prototypes of every row, training and
+    /// validation: in one pass over every row of <paramref name="data"/> when the validation rows can be held
+    /// (<see cref="HoldsValidation"/>), else in two (training rows, then validation rows scored and added).
     /// </summary>
     public static (float[] Prototypes, ValidationScore? Score) Fit(TrainingSet data, int[] validation, CancellationToken cancellationToken = default)
     {
@@ -20,13 +35,15 @@ public static class PrototypeFitter
         ArgumentNullException.ThrowIfNull(validation);
         int length = data.FeatureLength;
         bool[] isValidation = TrainingRowVisitor.Flags(data, validation);
+        bool hold = HoldsValidation(data, validation.Length);
         // float64 sums: a person with thousands of photos is still averaged exactly to float32.
         var sums = new double[(long)data.Labels.Count * length];
         var normalised = new float[length];
-        var held = new float[(long)validation.Length * length];
-        var heldClasses = new int[validation.Length];
+        var held = new float[hold ? (long)validation.Length * length : 0];
+        var heldClasses = new int[hold ? validation.Length : 0];
         int k = 0;
-        TrainingRowVisitor.Visit(data, TrainingRowVisitor.Flags(data, Enumerable.Range(0, data.Count)), (row, features) =>
+        bool[] firstPass = hold ? TrainingRowVisitor.Flags(data, Enumerable.Range(0, data.Count)) : isValidation.Select(v => !v).ToArray();
+        TrainingRowVisitor.Visit(data, firstPass, (row, features) =>
         {
             if (!isValidation[row])
             {
@@ -45,7 +62,9 @@ public static class PrototypeFitter
             Finish(sums, prototypes, length);
             using (var scorer = new PrototypeScorer(prototypes, length))
             {
-                score = ValidationScore.Of(scorer, held, heldClasses, cancellationToken);
+                score = hold
+                    ? ValidationScore.Of(scorer, held, heldClasses, cancellationToken)
+                    : ValidationScore.Of(scorer, data, validation, (row, features) => Add(sums, data.Classes[row], features, normalised), cancellationToken);
             }
 
             for (int i = 0; i < heldClasses.Length; i++)

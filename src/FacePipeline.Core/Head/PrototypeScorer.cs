@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -77,14 +78,25 @@ public sealed class PrototypeScorer : IHeadScorer
             throw new ArgumentException($"{destination.Length} values cannot hold {count} × {Classes} scores", nameof(destination));
         }
 
-        float[] rows = features.ToArray();
-        int length = InputSize;
-        Parallel.For(0, count, i => Normalise(rows.AsSpan(i * length, length)));
-        // Blocked: each worker takes a block of prototypes that stays in cache (64 × 512 floats = 128 KB) and scores
-        // every row against it, so the prototypes are read from memory once per call instead of once per row (at
-        // 20 000 people × 512 features that was 41 MB per row).
-        int blocks = (Classes + PrototypesPerBlock - 1) / PrototypesPerBlock;
-        Parallel.For(0, blocks, block => ScoreBlock(rows, count, block * PrototypesPerBlock, Math.Min(Classes, (block + 1) * PrototypesPerBlock), destination));
+        // The rows normalised into a pooled copy, not a fresh one: a chunk of 256 VGG16-width rows is 26 MB, and a
+        // fresh copy per call left that much garbage per chunk on the large-object heap (a prototype fit under a 244 MiB
+        // budget peaked at 321 MiB).
+        float[] rows = ArrayPool<float>.Shared.Rent(features.Length);
+        try
+        {
+            features.CopyTo(rows);
+            int length = InputSize;
+            Parallel.For(0, count, i => Normalise(rows.AsSpan(i * length, length)));
+            // Blocked: each worker takes a block of prototypes that stays in cache (64 × 512 floats = 128 KB) and scores
+            // every row against it, so the prototypes are read from memory once per call instead of once per row (at
+            // 20 000 people × 512 features that was 41 MB per row).
+            int blocks = (Classes + PrototypesPerBlock - 1) / PrototypesPerBlock;
+            Parallel.For(0, blocks, block => ScoreBlock(rows, count, block * PrototypesPerBlock, Math.Min(Classes, (block + 1) * PrototypesPerBlock), destination));
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(rows);
+        }
     }
 
     /// <inheritdoc />

@@ -28,6 +28,17 @@ public sealed class StrangerFaces
     /// <summary>Faces.</summary>
     public int Count { get; }
 
+    /// <summary>
+    /// What <see cref="LoadAsync"/> will hold for the cache at <paramref name="folder"/>: its rows' features, from the
+    /// parts' footers only (TrainHead counts them in the memory budget's fixed part before reading anything).
+    /// </summary>
+    /// <exception cref="FacePipelineException">Missing, empty or damaged cache.</exception>
+    public static async Task<long> BytesAsync(string folder, CancellationToken cancellationToken = default)
+    {
+        FeatureCacheReader reader = await FeatureCacheReader.OpenAsync(folder, cancellationToken: cancellationToken);
+        return reader.RowCount * IdentityOf(folder, reader).FeatureLength * sizeof(float);
+    }
+
     /// <summary>Reads the strangers' cache at <paramref name="folder"/>.</summary>
     /// <param name="folder">The cache.</param>
     /// <param name="known">The backbone identity (with face stage) of the known people's features.</param>
@@ -41,10 +52,11 @@ public sealed class StrangerFaces
         ArgumentNullException.ThrowIfNull(knownLabels);
         string full = Path.GetFullPath(folder);
         FeatureCacheReader reader = await FeatureCacheReader.OpenAsync(folder, cancellationToken: cancellationToken);
-        FeatureIdentity identity = reader.Identity ?? throw new FacePipelineException($"{folder}: the cache holds no rows; run Extract on the strangers' images first");
+        FeatureIdentity identity = IdentityOf(folder, reader);
         EnsureSameFeatures(folder, identity, known);
         var labels = new HashSet<string>(knownLabels, StringComparer.Ordinal);
-        var features = new List<float>();
+        // Sized from the footers once (what BytesAsync counted), not grown: a growing list peaks at about three times the rows.
+        var features = new float[reader.RowCount * identity.FeatureLength];
         int count = 0;
         await foreach (FeatureRow row in reader.ReadRowsAsync(cancellationToken))
         {
@@ -54,11 +66,16 @@ public sealed class StrangerFaces
                     $"{folder}: label '{row.Label}' ({row.Path}) is also a person the head learns; --unknowns must hold only people the head must not recognise, so remove them from that cache or from the training cache");
             }
 
-            features.AddRange(row.Features);
+            if (count == reader.RowCount)
+            {
+                throw new FacePipelineException($"{folder}: the cache grew while TrainHead read it; do not write to it while training, then re-run TrainHead");
+            }
+
+            row.Features.CopyTo(features.AsSpan(count * identity.FeatureLength, identity.FeatureLength));
             count++;
         }
 
-        return new StrangerFaces(full, features.ToArray(), identity.FeatureLength, count);
+        return new StrangerFaces(full, features, identity.FeatureLength, count);
     }
 
     /// <summary>Each face's top-1 score under <paramref name="scorer"/>.</summary>
@@ -79,6 +96,9 @@ public sealed class StrangerFaces
 
         return top;
     }
+
+    private static FeatureIdentity IdentityOf(string folder, FeatureCacheReader reader) =>
+        reader.Identity ?? throw new FacePipelineException($"{folder}: the cache holds no rows; run Extract on the strangers' images first");
 
     private static void EnsureSameFeatures(string folder, FeatureIdentity strangers, FeatureIdentity known)
     {

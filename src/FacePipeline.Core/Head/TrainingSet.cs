@@ -187,7 +187,7 @@ public sealed class TrainingSet
 
         string fixedPart = plan.FixedBytes == 0
             ? string.Empty
-            : $"{TrainingMemory.Mib(plan.FixedBytes)} fixed (runtime, libtorch and the head's state) and ";
+            : $"{TrainingMemory.Mib(plan.FixedBytes)} fixed (runtime, libtorch, the head's state and any --unknowns faces) and ";
         throw new FacePipelineException(
             $"{cacheFolder}: memory budget {TrainingMemory.Mib(budgetBytes)} is below what training on {featureLength} features and {classes} labels needs: {fixedPart}"
             + $"{TrainingMemory.Mib(rowsNeed)} for one read and a validation chunk; raise --memory-budget to at least {TrainingMemory.Mib(plan.FixedBytes + (2 * rowsNeed) + MatrixBytes(64, featureLength))}");

@@ -11,7 +11,14 @@ public sealed record ValidationScore(double MacroRecall, double Accuracy, int Co
     private const int ChunkRows = 256;
 
     /// <summary>Scores <paramref name="rows"/> of <paramref name="data"/> with <paramref name="scorer"/>.</summary>
-    public static ValidationScore Of(IHeadScorer scorer, TrainingSet data, IReadOnlyList<int> rows, CancellationToken cancellationToken = default)
+    public static ValidationScore Of(IHeadScorer scorer, TrainingSet data, IReadOnlyList<int> rows, CancellationToken cancellationToken = default) =>
+        Of(scorer, data, rows, null, cancellationToken);
+
+    /// <summary>
+    /// Scores <paramref name="rows"/> of <paramref name="data"/> with <paramref name="scorer"/>, in one pass (streamed
+    /// when the set is, in chunks of <see cref="ChunkRows"/>), also handing each row to <paramref name="eachRow"/> when given.
+    /// </summary>
+    public static ValidationScore Of(IHeadScorer scorer, TrainingSet data, IReadOnlyList<int> rows, Action<int, ReadOnlySpan<float>>? eachRow, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(scorer);
         ArgumentNullException.ThrowIfNull(data);
@@ -23,6 +30,7 @@ public sealed record ValidationScore(double MacroRecall, double Accuracy, int Co
         int held = 0;
         TrainingRowVisitor.Visit(data, TrainingRowVisitor.Flags(data, rows), (row, features) =>
         {
+            eachRow?.Invoke(row, features);
             features.CopyTo(chunk.AsSpan(held * length, length));
             chunkClasses[held++] = data.Classes[row];
             if (held == ChunkRows)

@@ -54,6 +54,20 @@ public sealed class StrangersCliTests : IDisposable
     }
 
     [Fact]
+    public async Task The_strangers_faces_are_counted_in_the_memory_budget_before_anything_is_read()
+    {
+        await WriteKnownAsync();
+        await WriteStrangersAsync([.. Enumerable.Range(0, 5).Select(i => HandWrittenPart.Row($"x/{i}", "x", 1, i))]);
+
+        long bytes = await StrangerFaces.BytesAsync(Strangers);
+        CliRun run = await CliRun.TrainHead("--features", Known, "--out", HeadPath, "--head", "prototype", "--unknowns", Strangers);
+
+        Assert.Equal(5 * 2 * sizeof(float), bytes);
+        Assert.True(run.ExitCode == ExitCodes.Success, run.Error);
+        Assert.Contains(", the strangers' faces 0 MiB)", Assert.Single(run.ErrorLines, l => l.StartsWith("train-head: prototypes in one pass", StringComparison.Ordinal)), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_calibrated_threshold_is_recorded_applied_by_predict_and_gated_by_max_far()
     {
         await WriteKnownAsync();

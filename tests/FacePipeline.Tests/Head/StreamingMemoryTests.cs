@@ -59,6 +59,22 @@ public sealed class StreamingMemoryTests(ITestOutputHelper output) : IDisposable
         Assert.True(peak <= budget, $"peak {peak / Mib} MiB over the budget of {budget / Mib} MiB");
     }
 
+    [ProcStatusFact]
+    public async Task Prototypes_whose_validation_rows_exceed_the_budget_read_them_again_within_it()
+    {
+        // 16 000 rows x 2 048 floats (125 MiB): 15 % validation is 18.8 MiB, more than the 16 MiB left for the rows.
+        await SyntheticFeatureCache.WriteAsync(temp.Combine("large"), Rows, FeatureLength, classes: 8, seed: 3);
+        long budget = TrainingMemory.ProcessFixedBytes(FeatureLength, 8, HeadKind.Prototype) + (16 * Mib);
+
+        (long peak, string log) = await PeakResidentBytes("large", "--head", "prototype", "--memory-budget", Bytes(budget));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"peak RSS {peak / Mib} MiB within {budget / Mib} MiB"));
+
+        Assert.Contains("train-head: prototypes in two passes over 32 row groups", log, StringComparison.Ordinal);
+        Assert.Contains($"within the memory budget of {TrainingMemory.Mib(budget)}", log, StringComparison.Ordinal);
+        Assert.Contains("train-head: validation accuracy 1.0000", log, StringComparison.Ordinal);
+        Assert.True(peak <= budget, $"peak {peak / Mib} MiB over the budget of {budget / Mib} MiB");
+    }
+
     public void Dispose() => temp.Dispose();
 
     /// <summary>Runs TrainHead for one epoch on cache <paramref name="cache"/>; returns its peak RSS and its stderr.</summary>
