@@ -52,7 +52,7 @@ run() { # NAME CACHE BUDGET HEAD: one TrainHead run, its peak RSS and seconds pe
     return
   fi
   if [[ $head == prototype ]]; then
-    echo "$name: $(grep -m1 -o 'train-head: prototypes in one pass over [0-9]* row groups' "$work/$name.log"); $(grep -m1 -o 'fitted in [0-9.]* s' "$work/$name.log"); peak RSS ${peak} MiB; wall $(awk -F': ' '/Elapsed \(wall clock\)/ { print $2 }' "$work/$name.log"); load $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "$name: $(grep -m1 -o 'train-head: prototypes in [a-z]* pass[es]* over [0-9]* row groups[^;]*within' "$work/$name.log"); $(grep -m1 -o 'fitted in [0-9.]* s' "$work/$name.log"); peak RSS ${peak} MiB; wall $(awk -F': ' '/Elapsed \(wall clock\)/ { print $2 }' "$work/$name.log"); load $(cut -d' ' -f1-3 /proc/loadavg)"
     return
   fi
   local epoch; epoch=$(grep -o '^epoch [0-9]*/[0-9]*: .*(\([0-9.]*\) s)' "$work/$name.log" | sed 's/.*(\([0-9.]*\) s)/\1/' | awk '{ s += $1; n++ } END { printf "%.1f", s / n }')
