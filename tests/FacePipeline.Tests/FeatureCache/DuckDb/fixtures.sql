@@ -1,5 +1,5 @@
 -- Three feature-cache parts written by DuckDB 1.5.6 (DuckDB.NET.Data.Full 1.5.6.1's libduckdb), for
--- DuckDbWrittenCacheTests. Run from this folder with any DuckDB 1.5 client (`duckdb < fixtures.sql`); the files are
+-- ForeignWrittenCacheTests. Run from this folder with any DuckDB 1.5 client (`duckdb < fixtures.sql`); the files are
 -- committed because no DuckDB is installed where the tests run. 4 500 rows of 16 floats in row groups of 2 048 rows
 -- (2 048, 2 048, 404), DuckDB's own column layout (every column OPTIONAL), FacePipeline's identity in the footer's
 -- key-value metadata (what a user copies over when they rewrite a cache with DuckDB), no data checksum, and the
